@@ -1,0 +1,18 @@
+export {
+  type Database,
+  type DatabaseKind,
+  type DatabaseOptions,
+  DEFAULT_DATA_DIR,
+  openDatabase,
+  openMigratedDatabase,
+} from "./Database.ts";
+export { DatabaseSetupError } from "./errors.ts";
+export * from "./generated/prisma/client.ts";
+export {
+  applyMigrations,
+  defaultMigrationsDir,
+  type MigrateResult,
+  type MigrationFile,
+  readMigrations,
+} from "./migrations/Migrator.ts";
+export type { SqlConnection } from "./SqlConnection.ts";
