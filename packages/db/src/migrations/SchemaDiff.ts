@@ -47,7 +47,14 @@ interface SchemaEngineGlue {
  * Loads Prisma's WebAssembly schema engine. Its package `exports` hide the files we need, so they are
  * imported by path and the module is wired by hand, as wasm-bindgen's own loader would.
  */
-async function loadSchemaEngineGlue(): Promise<SchemaEngineGlue> {
+let glueLoaded: Promise<SchemaEngineGlue> | undefined;
+// The glue module caches views of the instance's memory: instantiate once per process.
+function loadSchemaEngineGlue(): Promise<SchemaEngineGlue> {
+  glueLoaded ??= instantiateSchemaEngineGlue();
+  return glueLoaded;
+}
+
+async function instantiateSchemaEngineGlue(): Promise<SchemaEngineGlue> {
   const entry = fileURLToPath(import.meta.resolve("@prisma/schema-engine-wasm"));
   const dir = dirname(entry);
   const glue = (await import(pathToFileURL(join(dir, "schema_engine_bg.js")).href)) as SchemaEngineGlue;

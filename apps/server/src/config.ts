@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** One line per bad variable, printed as is at start-up. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    .default(fallback);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: port(4000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection string (unset it to use embedded PGlite)")
+      .optional(),
+  ),
+  DATA_DIR: z.string().min(1).default("./data"),
+  FLEET_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
+  FLEET_API_TOKEN: optionalString,
+  DEMO_HOSTS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(10, "must be between 10 and 100000")
+    .max(100_000, "must be between 10 and 100000")
+    .default(500),
+  DEMO_SEED: z.coerce.number({ error: "must be a number" }).int("must be a whole number").default(1),
+  DEMO_TIME_SCALE: z.coerce
+    .number({ error: "must be a number" })
+    .positive("must be positive")
+    .max(100_000, "must be at most 100000")
+    .default(60),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+/** Reads and validates the environment once; every bad variable is reported, each on its own line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  // Checked outside the schema so it is reported together with the others, not after they are fixed.
+  const crossField = env.FLEET_URL && !env.FLEET_API_TOKEN ? ["FLEET_API_TOKEN is required when FLEET_URL is set"] : [];
+  if (result.success && crossField.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues;
+  throw new ConfigError([
+    ...issues.map((issue) => {
+      const name = issue.path.join(".") || "environment";
+      const value = env[name];
+      const shown = value === undefined || name.includes("TOKEN") || name === "DATABASE_URL" ? "" : ` (got "${value}")`;
+      return `${name} ${issue.message}${shown}`;
+    }),
+    ...crossField,
+  ]);
+}
