@@ -92,7 +92,7 @@ interface HostRecord {
   override: HostOverride | null;
   refetchRequestedAt: number | null;
   refetchedAt: number | null;
-  /** Pre-serialised time-independent parts of the list item, built on first use. */
+  /** Where the list item's unchanging bytes are cached; built once per host. */
   json: StaticJson | null;
 }
 
@@ -412,7 +412,7 @@ export class FleetModel {
    * Returns the host's id after re-enrolment.
    */
   reenroll(hostId: number): number {
-    const t = this.now();
+    const t = secondsFloor(this.now());
     const live = this.byId.get(hostId);
     if (live) {
       const before = this.snapshot(live, t);
@@ -434,11 +434,15 @@ export class FleetModel {
     return id;
   }
 
-  /** DELETE /hosts/:id/mdm. False when the host has no MDM to turn off. */
+  /**
+   * DELETE /hosts/:id/mdm: the device leaves MDM (PROFILE_REMOVED). False when the host has no MDM
+   * at all; a host whose MDM is already not on (Off, Pending) stays as it is.
+   */
   turnOffMdm(hostId: number): boolean {
     const record = this.byId.get(hostId);
     if (!record?.profile.mdm) return false;
-    if (this.situationAt(record, this.now()).state !== "PROFILE_REMOVED") this.setState(hostId, "PROFILE_REMOVED");
+    const status = this.snapshot(record, this.now()).mdmStatus;
+    if (status?.startsWith("On")) this.setState(hostId, "PROFILE_REMOVED");
     return true;
   }
 
@@ -544,19 +548,11 @@ export class FleetModel {
   }
 
   /**
-   * For the changeDuringPaging fault: a host appears with an id below `belowId` (reusing a gap) and
-   * the host `deleteAfter` positions past `afterId` is purged. Returns what changed.
+   * For the changeDuringPaging fault: a host appears with an id below `afterId` (reusing a gap in the
+   * ids, if any) and the host `skipAhead` positions past `afterId` is purged. Returns what changed.
    */
   shuffleDuringPaging(afterId: number, skipAhead: number): { insertedId: number | null; deletedId: number | null } {
-    let insertedId: number | null = null;
-    let expected = 1;
-    for (const record of this.live) {
-      if (record.profile.id > expected) {
-        if (expected < afterId) insertedId = expected;
-        break;
-      }
-      expected = record.profile.id + 1;
-    }
+    const insertedId = this.unusedIdBelow(afterId);
     if (insertedId !== null) {
       this.insert(this.record(this.population.newProfile(insertedId, secondsFloor(this.now()))));
     }
@@ -604,6 +600,20 @@ export class FleetModel {
     return this.firstIndexAbove(id) - 1;
   }
 
+  /** The lowest id below `limit` that no host, live or purged, has ever had; null if none. */
+  private unusedIdBelow(limit: number): number | null {
+    let candidate = 1;
+    for (const record of this.live) {
+      const id = record.profile.id;
+      for (; candidate < id && candidate < limit; candidate++) {
+        if (!this.purged.has(candidate)) return candidate;
+      }
+      if (candidate >= limit) return null;
+      candidate = id + 1;
+    }
+    return null;
+  }
+
   private findOwner(email: string): Employee | undefined {
     const wanted = email.toLowerCase();
     for (const record of this.live) if (record.profile.owner?.email === wanted) return record.profile.owner;
@@ -637,10 +647,8 @@ export class FleetModel {
       }
       case "AGENT_STOPPED": {
         const f = frozenSignals(record, situation);
+        // osqueryd stopped or broken: orbit (seen_time) and MDM keep checking in, agent data goes stale.
         detail = f.detail;
-        // osqueryd stopped while orbit still checks in, or fleetd removed while MDM keeps checking in.
-        const uninstalled = p.mdm !== null && situation.variant % 10 >= 7;
-        if (uninstalled) seen = f.seen;
         break;
       }
       case "PROFILE_REMOVED": {

@@ -76,6 +76,17 @@ function errorBody(title: string, reason: string): string {
   return JSON.stringify(body);
 }
 
+/** A simulator bug must show up as a 500 to the client under test, not kill the process. */
+function failInternally(res: ServerResponse, error: unknown): void {
+  process.stderr.write(`fleet-sim: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+  res.end(errorBody("Internal Server Error", "fleet-sim failed to answer"));
+}
+
 function parseBody(response: SimResponse): unknown {
   return response.json ? (JSON.parse(response.json.toString()) as unknown) : undefined;
 }
@@ -119,7 +130,13 @@ export class FleetSimServer {
     token: string,
   ) {
     this.tokenBytes = Buffer.from(token);
-    this.server = createServer((req, res) => this.handle(req, res));
+    this.server = createServer((req, res) => {
+      try {
+        this.handle(req, res);
+      } catch (error) {
+        failInternally(res, error);
+      }
+    });
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -170,7 +187,11 @@ export class FleetSimServer {
     if (fault?.kind === "timeout") {
       const timer = setTimeout(() => {
         this.held.delete(timer);
-        if (!res.destroyed) this.answer(res, entry, match, url, undefined);
+        try {
+          if (!res.destroyed) this.answer(res, entry, match, url, undefined);
+        } catch (error) {
+          failInternally(res, error);
+        }
       }, fault.ms);
       this.held.add(timer);
       res.on("close", () => {
@@ -207,13 +228,8 @@ export class FleetSimServer {
     try {
       response = this.route(match, url);
     } catch (error) {
-      if (error instanceof FleetHttpError) {
-        response = { status: error.status, json: errorBody(error.title, error.reason) };
-      } else {
-        // A simulator bug must show up as a 500 to the client under test, not kill the process.
-        process.stderr.write(`fleet-sim: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-        response = { status: 500, json: errorBody("Internal Server Error", "fleet-sim failed to answer") };
-      }
+      if (!(error instanceof FleetHttpError)) throw error;
+      response = { status: error.status, json: errorBody(error.title, error.reason) };
     }
     const ok = response.status >= 200 && response.status < 300;
     switch (fault?.kind) {

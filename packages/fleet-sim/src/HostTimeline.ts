@@ -229,7 +229,6 @@ export class HostTimeline {
         healthySince: profile.enrollmentCompletedAt,
       };
     }
-    // Replaying evicts the one-period episode cache; keep the period the caller is about to use.
     for (let j = state.period; j < k; j++) {
       for (const episode of this.episodes(j)) state.healthySince = this.applyEpisode(episode, state.facts);
     }

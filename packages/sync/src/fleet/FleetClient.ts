@@ -1,0 +1,293 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { z } from "zod";
+import { type FleetHostRecord, toHostRecord } from "./FleetHostRecord.ts";
+import {
+  FleetCountResponseSchema,
+  type FleetHostDetail,
+  FleetHostDetailResponseSchema,
+  FleetHostListResponseSchema,
+  type FleetListHost,
+} from "./FleetSchemas.ts";
+
+export type FleetFetchErrorKind = "auth" | "http" | "timeout" | "network" | "malformed" | "not_found";
+
+/** Why talking to Fleet failed, in one line an admin can act on. */
+export class FleetFetchError extends Error {
+  override readonly name = "FleetFetchError";
+  constructor(
+    readonly kind: FleetFetchErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface FleetClientOptions {
+  baseUrl: string;
+  token: string;
+  /** Hosts per list page. Fleet allows large pages; fewer round trips is faster. */
+  perPage?: number;
+  requestTimeoutMs?: number;
+  /** Retries after the first attempt, for 5xx, 429, timeouts and network errors. */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Longest Retry-After honoured; a longer one fails the request instead of stalling the sync. */
+  maxRetryAfterMs?: number;
+  /** Host-detail requests in flight at once. */
+  detailConcurrency?: number;
+}
+
+export interface HostPage {
+  hosts: FleetHostRecord[];
+}
+
+/**
+ * Fleet's REST API, read the way Enrollwatch needs it: every host, paged by id cursor (so hosts added
+ * or removed while paging are neither skipped nor seen twice), details only where the list cannot
+ * decide a status, every response validated.
+ */
+export class FleetClient {
+  private readonly base: string;
+  private readonly perPage: number;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly detailConcurrency: number;
+
+  constructor(private readonly options: FleetClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, "");
+    this.perPage = options.perPage ?? 1000;
+    this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.retryMaxMs = options.retryMaxMs ?? 15_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
+    this.detailConcurrency = options.detailConcurrency ?? 8;
+  }
+
+  /**
+   * Yields every host, page by page. `needsDetails` picks the hosts whose list data cannot decide
+   * their status; those are fetched in full before their page is yielded. Throws FleetFetchError
+   * on anything unexpected: the caller must then discard what it got.
+   */
+  async *listHosts(
+    needsDetails: (host: FleetListHost) => boolean = () => false,
+    signal?: AbortSignal,
+  ): AsyncGenerator<HostPage> {
+    let after = 0;
+    for (;;) {
+      const query = new URLSearchParams({
+        page: "0",
+        per_page: String(this.perPage),
+        order_key: "id",
+        order_direction: "asc",
+        after: String(after),
+        device_mapping: "true",
+      });
+      const { hosts } = await this.getJson(`/api/v1/fleet/hosts?${query}`, FleetHostListResponseSchema, signal);
+      if (hosts.length === 0) return;
+      for (const host of hosts) {
+        // A server that ignores the cursor would loop or reorder; refuse rather than guess.
+        if (host.id <= after) {
+          throw new FleetFetchError(
+            "malformed",
+            `Fleet returned host ${host.id} after host ${after} while paging by id: paging is not stable.`,
+          );
+        }
+        after = host.id;
+      }
+      const detailed = await this.mapConcurrently(hosts, async (host) =>
+        needsDetails(host) ? toHostRecord(host, await this.getHost(host.id, signal)) : toHostRecord(host),
+      );
+      yield { hosts: detailed };
+      if (hosts.length < this.perPage) return;
+    }
+  }
+
+  async countHosts(signal?: AbortSignal): Promise<number> {
+    return (await this.getJson("/api/v1/fleet/hosts/count", FleetCountResponseSchema, signal)).count;
+  }
+
+  async getHost(id: number, signal?: AbortSignal): Promise<FleetHostDetail> {
+    return (await this.getJson(`/api/v1/fleet/hosts/${id}`, FleetHostDetailResponseSchema, signal)).host;
+  }
+
+  async getHostRecord(id: number, signal?: AbortSignal): Promise<FleetHostRecord> {
+    const detail = await this.getHost(id, signal);
+    return toHostRecord(detail, detail);
+  }
+
+  /** Purges the host from Fleet (auto-unenrolment, admin unenrolment). */
+  async deleteHost(id: number): Promise<void> {
+    await this.request("DELETE", `/api/v1/fleet/hosts/${id}`);
+  }
+
+  /** Asks Fleet to have the host's agent report fresh data at its next check-in. */
+  async refetchHost(id: number): Promise<void> {
+    await this.request("POST", `/api/v1/fleet/hosts/${id}/refetch`);
+  }
+
+  private async getJson<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
+    const text = await this.request("GET", path, signal);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new FleetFetchError("malformed", `Fleet sent a response that is not JSON for GET ${stripQuery(path)}.`);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "unexpected shape";
+      throw new FleetFetchError(
+        "malformed",
+        `Fleet sent an unexpected response for GET ${stripQuery(path)} (${where}).`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** One call with retries: 429 waits Retry-After, 5xx/timeouts/network back off exponentially with jitter. */
+  private async request(method: string, path: string, signal?: AbortSignal): Promise<string> {
+    const label = `${method} ${stripQuery(path)}`;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(method, path, label, signal);
+      if (outcome.ok) return outcome.body;
+      const { error, retryAfterMs } = outcome;
+      if (!outcome.retryable || attempt >= this.maxRetries) {
+        throw attempt > 0 && error.kind !== "auth"
+          ? new FleetFetchError(error.kind, `${error.message} (gave up after ${attempt + 1} attempts)`, error.status)
+          : error;
+      }
+      if (signal?.aborted) throw error;
+      const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
+      // Full jitter: concurrent clients retrying a struggling server should not do so in step.
+      await sleep(retryAfterMs ?? Math.random() * backoff, undefined, { signal });
+    }
+  }
+
+  private async attempt(
+    method: string,
+    path: string,
+    label: string,
+    signal?: AbortSignal,
+  ): Promise<
+    { ok: true; body: string } | { ok: false; error: FleetFetchError; retryable: boolean; retryAfterMs?: number }
+  > {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.options.token}`, accept: "application/json" },
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
+    }
+    let body: string;
+    try {
+      body = await response.text();
+    } catch (error) {
+      return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
+    }
+    if (response.ok) return { ok: true, body };
+    const status = response.status;
+    if (status === 401 || status === 403) {
+      return {
+        ok: false,
+        retryable: false,
+        error: new FleetFetchError(
+          "auth",
+          `Fleet refused the API token (${status}) for ${label}: check FLEET_API_TOKEN.`,
+          status,
+        ),
+      };
+    }
+    if (status === 404) {
+      return {
+        ok: false,
+        retryable: false,
+        error: new FleetFetchError("not_found", `Fleet has no such resource: ${label} (404).`, status),
+      };
+    }
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after")) ?? this.retryBaseMs;
+      if (retryAfterMs > this.maxRetryAfterMs) {
+        return {
+          ok: false,
+          retryable: false,
+          error: new FleetFetchError(
+            "http",
+            `Fleet rate-limited ${label} for ${Math.round(retryAfterMs / 1000)} s, longer than we wait.`,
+            429,
+          ),
+        };
+      }
+      return {
+        ok: false,
+        retryable: true,
+        error: new FleetFetchError("http", `Fleet rate-limited ${label} (429).`, 429),
+        retryAfterMs,
+      };
+    }
+    if (status >= 500) {
+      return {
+        ok: false,
+        retryable: true,
+        error: new FleetFetchError("http", `Fleet failed ${label} with HTTP ${status}.`, status),
+      };
+    }
+    // Other 4xx: our request is wrong; retrying cannot help.
+    return {
+      ok: false,
+      retryable: false,
+      error: new FleetFetchError(
+        "malformed",
+        `Fleet rejected ${label} with HTTP ${status}: ${firstLine(body)}`,
+        status,
+      ),
+    };
+  }
+
+  private transportError(error: unknown, label: string, timeout: AbortSignal): FleetFetchError {
+    if (timeout.aborted) {
+      return new FleetFetchError("timeout", `Fleet did not answer ${label} within ${this.timeoutMs} ms.`);
+    }
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return new FleetFetchError("network", `Cannot reach Fleet for ${label}: ${firstLine(cause)}.`);
+  }
+
+  private async mapConcurrently<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index] as T);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.detailConcurrency, items.length) }, worker));
+    return results;
+  }
+}
+
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function stripQuery(path: string): string {
+  return path.split("?")[0] ?? path;
+}
+
+function firstLine(text: string): string {
+  return (text.split("\n")[0] ?? "").slice(0, 200);
+}

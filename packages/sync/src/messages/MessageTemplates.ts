@@ -1,0 +1,61 @@
+import type { MessageKind } from "../engine/vocabulary.ts";
+
+/** Where the employee goes to fix their device; the configured URLs of the deployment. */
+export interface MessageLinks {
+  /** The self-service enrolment page (sign-in links per employee come with that page). */
+  enrollmentPageUrl?: string | undefined;
+  agentDownloadUrl?: string | undefined;
+  mdmEnrollmentUrl?: string | undefined;
+}
+
+export interface MessageContext {
+  employeeName: string | null;
+  deviceName: string;
+  serial: string | null;
+  platform: string;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+}
+
+const PLATFORM_NAMES: Record<string, string> = {
+  darwin: "Mac",
+  ios: "iPhone",
+  ipados: "iPad",
+  windows: "Windows PC",
+  ubuntu: "Linux computer",
+  rhel: "Linux computer",
+  chrome: "Chromebook",
+  android: "Android device",
+};
+
+/**
+ * The e-mails an employee receives, in the help-centre article's words: each names the device, the
+ * problem and the step that fixes it. Plain text, so they read well in any mail client.
+ */
+export function renderMessage(kind: MessageKind, ctx: MessageContext, links: MessageLinks): RenderedMessage {
+  const hello = ctx.employeeName ? `Hello ${ctx.employeeName},` : "Hello,";
+  const device = `${ctx.deviceName}${ctx.serial ? ` (serial ${ctx.serial})` : ""}`;
+  const what = PLATFORM_NAMES[ctx.platform.toLowerCase()] ?? "device";
+  const page = links.enrollmentPageUrl ? `\nYour enrollment page: ${links.enrollmentPageUrl}\n` : "";
+  const sign = "\nOnce you have done this, your device shows as correctly enrolled within 30 minutes.\n\nIT team";
+  switch (kind) {
+    case "ENROLLMENT_INVITATION":
+      return {
+        subject: `Please enroll your ${what} ${ctx.deviceName}`,
+        text: `${hello}\n\nYour ${what} ${device} is not enrolled in device management. Please re-enroll it: open your enrollment page, select the device and follow the steps.\n${page}${links.mdmEnrollmentUrl ? `Enrollment profile: ${links.mdmEnrollmentUrl}\n` : ""}${sign}`,
+      };
+    case "AGENT_DOWNLOAD_LINK":
+      return {
+        subject: `Action needed: reinstall the management agent on ${ctx.deviceName}`,
+        text: `${hello}\n\nThe device management agent on your ${what} ${device} is no longer sending data. Please log into your enrollment page, click on your assigned device and download the agent, then install it.\n${page}${links.agentDownloadUrl ? `Agent download: ${links.agentDownloadUrl}\n` : ""}${sign}`,
+      };
+    case "MACOS_PROFILE_GUIDE":
+      return {
+        subject: `Action needed: install the management profile on ${ctx.deviceName}`,
+        text: `${hello}\n\nThe device management (MDM) profile is missing or inactive on your ${what} ${device}. Please follow the steps in the guide, section "Installation on macOS":\n1. Download the enrollment profile.\n2. Open System Settings > Privacy & Security > Profiles and install it.\n3. Approve the profile when macOS asks.\n${page}${links.mdmEnrollmentUrl ? `Enrollment profile: ${links.mdmEnrollmentUrl}\n` : ""}${sign}`,
+      };
+  }
+}

@@ -1,0 +1,158 @@
+import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FleetClient, type FleetClientOptions, FleetFetchError } from "../src/index.ts";
+
+let sim: FleetSim;
+beforeEach(async () => {
+  sim = await startFleetSim({ hosts: 250, seed: 7, manualClock: true, startTime: new Date("2026-06-01T00:00:00Z") });
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+function client(options: Partial<FleetClientOptions> = {}) {
+  return new FleetClient({ baseUrl: sim.url, token: sim.token, perPage: 100, retryBaseMs: 5, ...options });
+}
+
+async function fetchAll(c: FleetClient, needsDetails?: Parameters<FleetClient["listHosts"]>[0]) {
+  const ids: number[] = [];
+  for await (const page of c.listHosts(needsDetails)) ids.push(...page.hosts.map((h) => h.fleetHostId));
+  return ids;
+}
+
+describe("FleetClient against the simulator", () => {
+  it("pages through every host exactly once, in id order, with owners and parsed times", async () => {
+    const records = [];
+    for await (const page of client().listHosts()) records.push(...page.hosts);
+    expect(records.map((r) => r.fleetHostId)).toEqual([...sim.model.hostIds()].sort((a, b) => a - b));
+    const withOwner = records.filter((r) => r.ownerEmail !== null);
+    expect(withOwner.length).toBeGreaterThan(records.length / 2);
+    expect(withOwner[0]?.ownerEmail).toMatch(/@/);
+    const abandoned = records.find((r) => sim.model.stateOf(r.fleetHostId) === "ENROLLMENT_ABANDONED");
+    if (abandoned?.snapshot.platform !== "ios" && abandoned?.snapshot.platform !== "ipados") {
+      // Fleet's zero time means "never": the client turns it into null, not year 1.
+      expect(abandoned?.snapshot.detailUpdatedAt ?? null).toBeNull();
+    }
+    expect(sim.requests.count("detail")).toBe(0);
+  });
+
+  it("fetches details only for the hosts that need them", async () => {
+    const darwinIds: number[] = [];
+    const records = [];
+    for await (const page of client().listHosts((h) => h.platform === "darwin")) {
+      for (const r of page.hosts) {
+        records.push(r);
+        if (r.snapshot.platform === "darwin") darwinIds.push(r.fleetHostId);
+      }
+    }
+    expect(sim.requests.count("detail")).toBe(darwinIds.length);
+    const detailed = records.filter((r) => r.detailed);
+    expect(detailed.map((r) => r.fleetHostId)).toEqual(darwinIds);
+    expect(detailed.some((r) => r.snapshot.lastMdmEnrolledAt !== null)).toBe(true);
+  });
+
+  it("retries 5xx with backoff and succeeds", async () => {
+    sim.faults.add({ kind: "status", status: 503, route: "list", times: 2 });
+    const ids = await fetchAll(client());
+    expect(ids).toHaveLength(250);
+    expect(sim.requests.count("list")).toBe(3 + 2);
+  });
+
+  it("gives up on persistent 5xx with a clear error", async () => {
+    sim.faults.add({ kind: "status", status: 502, route: "list", times: 100 });
+    const error = await fetchAll(client({ maxRetries: 2 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FleetFetchError);
+    expect((error as FleetFetchError).message).toBe(
+      "Fleet failed GET /api/v1/fleet/hosts with HTTP 502. (gave up after 3 attempts)",
+    );
+  });
+
+  it("honours Retry-After on 429", async () => {
+    sim.faults.add({ kind: "rateLimit", retryAfterSeconds: 1, route: "list", times: 1 });
+    const started = Date.now();
+    const ids = await fetchAll(client());
+    expect(ids).toHaveLength(250);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it("refuses a Retry-After longer than it is willing to wait", async () => {
+    sim.faults.add({ kind: "rateLimit", retryAfterSeconds: 3600, route: "list", times: 1 });
+    await expect(fetchAll(client({ maxRetryAfterMs: 10_000 }))).rejects.toThrow(/rate-limited .* for 3600 s/);
+  });
+
+  it("retries a request that times out", async () => {
+    sim.faults.add({ kind: "timeout", ms: 5_000, route: "list", times: 1 });
+    const ids = await fetchAll(client({ requestTimeoutMs: 300 }));
+    expect(ids).toHaveLength(250);
+  });
+
+  it("reports a timeout that persists", async () => {
+    sim.faults.add({ kind: "timeout", ms: 5_000, route: "list", times: 10 });
+    const error = await fetchAll(client({ requestTimeoutMs: 200, maxRetries: 1 })).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("timeout");
+    expect((error as Error).message).toMatch(/did not answer GET \/api\/v1\/fleet\/hosts within 200 ms/);
+  });
+
+  it("retries a truncated response", async () => {
+    sim.faults.add({ kind: "truncate", route: "list", times: 1 });
+    expect(await fetchAll(client())).toHaveLength(250);
+  });
+
+  it("fails the whole fetch on a body that is not JSON", async () => {
+    sim.faults.add({ kind: "malformedJson", route: "list", times: 1, afterRequests: 1 });
+    const error = await fetchAll(client()).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("malformed");
+    expect((error as Error).message).toBe("Fleet sent a response that is not JSON for GET /api/v1/fleet/hosts.");
+  });
+
+  it("fails the whole fetch on JSON of the wrong shape", async () => {
+    sim.faults.add({ kind: "badShape", route: "list", times: 1 });
+    const error = await fetchAll(client()).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("malformed");
+    expect((error as Error).message).toMatch(/^Fleet sent an unexpected response for GET \/api\/v1\/fleet\/hosts \(/);
+  });
+
+  it("fails on a malformed host detail", async () => {
+    sim.faults.add({ kind: "badShape", route: "detail", times: 1 });
+    await expect(fetchAll(client(), (h) => h.platform === "darwin")).rejects.toThrow(/hosts\/\d+ \(/);
+  });
+
+  it("stays exact when the fleet changes while paging", async () => {
+    sim.faults.add({ kind: "changeDuringPaging", route: "list", times: 1 });
+    const ids = await fetchAll(client());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    // Every host present before and after the change is seen (the inserted low id may be missed).
+    const now = new Set(sim.model.hostIds());
+    for (const id of ids) expect(now.has(id) || !sim.model.has(id)).toBe(true);
+  });
+
+  it("refuses a wrong token without retrying", async () => {
+    const error = await fetchAll(client({ token: "wrong" })).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("auth");
+    expect((error as Error).message).toBe(
+      "Fleet refused the API token (401) for GET /api/v1/fleet/hosts: check FLEET_API_TOKEN.",
+    );
+    expect(sim.requests.count("list")).toBe(1);
+  });
+
+  it("reports an unreachable Fleet", async () => {
+    const url = sim.url;
+    await sim.close();
+    sim = await startFleetSim({ hosts: 10 });
+    const error = await fetchAll(new FleetClient({ baseUrl: url, token: "t", maxRetries: 1, retryBaseMs: 1 })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as FleetFetchError).kind).toBe("network");
+  });
+
+  it("deletes and refetches hosts", async () => {
+    const [id] = sim.model.hostIds();
+    if (id === undefined) throw new Error("empty fleet");
+    const c = client();
+    await c.refetchHost(id);
+    await c.deleteHost(id);
+    expect(sim.model.isPurged(id)).toBe(true);
+    await expect(c.getHost(id)).rejects.toMatchObject({ kind: "not_found" });
+  });
+});

@@ -1,0 +1,122 @@
+import { DATABASE_KINDS } from "@enrollwatch/db/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSyncHarness, DAY_MS, type SyncHarness } from "./SyncHarness.ts";
+
+describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
+  let h: SyncHarness;
+  beforeEach(async () => {
+    h = await createSyncHarness(kind);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const device = (fleetHostId: number) => h.t.db.prisma.device.findUniqueOrThrow({ where: { fleetHostId } });
+
+  it("records every host once, with one event per device, and publishes after commit", async () => {
+    const result = await h.runner.run();
+    expect(result).toMatchObject({ state: "SUCCEEDED", hostsSeen: 200, transitions: 200, error: null });
+    const { prisma } = h.t.db;
+    expect(await prisma.device.count()).toBe(200);
+    const events = await prisma.statusEvent.findMany({ orderBy: { seq: "asc" } });
+    expect(events).toHaveLength(200);
+    expect(new Set(events.map((e) => e.deviceId)).size).toBe(200);
+    expect(events.every((e) => e.from === null && e.syncRunId === result.id)).toBe(true);
+    // The last signal names the last committed event, so a subscriber reading up to it misses none.
+    const signals = h.publisher.of("statusEvents");
+    expect(signals.at(-1)?.upToSeq).toBe(events.at(-1)?.seq.toString());
+    const run = await prisma.syncRun.findUniqueOrThrow({ where: { id: result.id } });
+    expect(run).toMatchObject({ state: "SUCCEEDED", hostsSeen: 200, transitions: 200 });
+    expect(run.finishedAt).not.toBeNull();
+    // Owners are employees, shared by their devices.
+    const owned = await prisma.device.count({ where: { ownerId: { not: null } } });
+    expect(owned).toBeGreaterThan(100);
+    expect(await prisma.employee.count()).toBeLessThanOrEqual(owned);
+  });
+
+  it("re-running on the same data writes nothing", async () => {
+    await h.runner.run();
+    const before = await h.t.db.prisma.device.findMany({ orderBy: { fleetHostId: "asc" } });
+    const again = await h.runner.run();
+    expect(again).toMatchObject({ state: "SUCCEEDED", hostsSeen: 200, transitions: 0, devicesWritten: 0 });
+    expect(await h.t.db.prisma.statusEvent.count()).toBe(200);
+    const after = await h.t.db.prisma.device.findMany({ orderBy: { fleetHostId: "asc" } });
+    expect(after.map((d) => d.updatedAt.getTime())).toEqual(before.map((d) => d.updatedAt.getTime()));
+  });
+
+  it("decides each situation of the seed and records each transition exactly once", async () => {
+    const mac = h.hostOf("darwin");
+    const windows = h.hostOf("windows");
+    const linux = h.hostOf("ubuntu", false);
+    for (const id of [mac, windows, linux]) h.sim.model.setState(id, "HEALTHY");
+    await h.runner.run();
+    for (const id of [mac, windows, linux]) expect((await device(id)).status).toBe("ENROLLED");
+
+    h.sim.model.setState(mac, "PROFILE_REMOVED");
+    h.sim.model.setState(windows, "AGENT_STOPPED");
+    h.sim.model.setState(linux, "OFFLINE");
+    // Past both thresholds: agent data older than 24 h, no contact for more than 7 days.
+    h.sim.clock.advance(8 * DAY_MS);
+    const run = await h.runner.run();
+    const macDevice = await device(mac);
+    expect(macDevice.status).toBe("MDM_PROFILE_MISSING");
+    expect(macDevice.problems).toEqual([
+      expect.objectContaining({
+        status: "MDM_PROFILE_MISSING",
+        remediation: expect.objectContaining({ kind: "INSTALL_MACOS_PROFILE" }),
+      }),
+    ]);
+    expect((await device(windows)).status).toBe("AGENT_INACTIVE");
+    expect((await device(linux)).status).toBe("OFFLINE");
+    const events = await h.t.db.prisma.statusEvent.findMany({ where: { syncRunId: run.id } });
+    const mine = events.filter((e) => [macDevice.id].includes(e.deviceId));
+    expect(mine).toEqual([expect.objectContaining({ from: "ENROLLED", to: "MDM_PROFILE_MISSING" })]);
+
+    // Fixed again: back to ENROLLED within one sync.
+    h.sim.model.fix(mac);
+    await h.runner.run();
+    expect((await device(mac)).status).toBe("ENROLLED");
+    const macEvents = await h.t.db.prisma.statusEvent.findMany({
+      where: { deviceId: macDevice.id },
+      orderBy: { seq: "asc" },
+    });
+    expect(macEvents.map((e) => [e.from, e.to])).toEqual([
+      [null, "ENROLLED"],
+      ["ENROLLED", "MDM_PROFILE_MISSING"],
+      ["MDM_PROFILE_MISSING", "ENROLLED"],
+    ]);
+  });
+
+  it("an abandoned enrolment is PARTIALLY_ENROLLED", async () => {
+    const mac = h.hostOf("darwin");
+    h.sim.model.setState(mac, "ENROLLMENT_ABANDONED");
+    await h.runner.run();
+    expect((await device(mac)).status).toBe("PARTIALLY_ENROLLED");
+  });
+
+  it("a failure mid-fetch changes nothing and records the run as FAILED with its reason", async () => {
+    await h.runner.run();
+    const snapshot = await h.t.db.prisma.device.findMany({ orderBy: { fleetHostId: "asc" } });
+    // Everything changes in Fleet, then Fleet breaks on the third page.
+    h.sim.clock.advance(30 * DAY_MS);
+    h.sim.faults.add({ kind: "malformedJson", route: "list", afterRequests: 2, times: 1 });
+    const failed = await h.runner.run();
+    expect(failed.state).toBe("FAILED");
+    expect(failed.error).toBe("Fleet sent a response that is not JSON for GET /api/v1/fleet/hosts.");
+    const run = await h.t.db.prisma.syncRun.findUniqueOrThrow({ where: { id: failed.id } });
+    expect(run).toMatchObject({ state: "FAILED", error: failed.error });
+    expect(await h.t.db.prisma.device.findMany({ orderBy: { fleetHostId: "asc" } })).toEqual(snapshot);
+    expect(await h.t.db.prisma.statusEvent.count()).toBe(200);
+  });
+
+  it("marks a device that disappears from Fleet instead of deleting it", async () => {
+    await h.runner.run();
+    const [gone] = h.sim.model.hostIds();
+    if (gone === undefined) throw new Error("empty fleet");
+    h.sim.model.removeHost(gone);
+    const run = await h.runner.run();
+    expect(run.hostsSeen).toBe(199);
+    const d = await device(gone);
+    expect(d.missingFromFleetAt).not.toBeNull();
+  });
+});
