@@ -47,6 +47,40 @@ const EnvSchema = z.object({
     .positive("must be positive")
     .max(100_000, "must be at most 100000")
     .default(60),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// URL (unset it for a single instance)")
+      .optional(),
+  ),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
+  ),
+  MAIL_FROM: z.string().min(3).default("Enrollwatch <enrollwatch@localhost>"),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
+  AGENT_DOWNLOAD_URL: optionalString.pipe(z.url({ error: "must be a URL" }).optional()),
+  MDM_ENROLLMENT_URL: optionalString.pipe(z.url({ error: "must be a URL" }).optional()),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  GRAPHIQL: z.enum(["true", "false"]).optional(),
+  INTROSPECTION: z.enum(["true", "false"]).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .default(1200),
+  SYNC_ON_START: z.enum(["true", "false"]).default("true"),
 });
 
 export type Config = z.infer<typeof EnvSchema>;
@@ -62,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...issues.map((issue) => {
       const name = issue.path.join(".") || "environment";
       const value = env[name];
-      const shown = value === undefined || name.includes("TOKEN") || name === "DATABASE_URL" ? "" : ` (got "${value}")`;
+      const shown = value === undefined || name.includes("TOKEN") || name.endsWith("_URL") ? "" : ` (got "${value}")`;
       return `${name} ${issue.message}${shown}`;
     }),
     ...crossField,

@@ -10,6 +10,7 @@ export type { FleetHostRecord } from "./fleet/FleetHostRecord.ts";
 export { type MessageLinks, renderMessage } from "./messages/MessageTemplates.ts";
 export { enqueueMessage } from "./messages/Outbox.ts";
 export { type DeliveryReport, OutboxWorker } from "./messages/OutboxWorker.ts";
+export { type SendRemediationResult, sendRemediationMessage } from "./messages/RemediationMessages.ts";
 export * from "./settings/index.ts";
 export { loadSettings, type SettingsUpdateResult, updateSettings } from "./settings/SettingsStore.ts";
 export { lockStatusEventWritersWithPrisma } from "./sync/EventOrdering.ts";

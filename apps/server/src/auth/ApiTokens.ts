@@ -1,0 +1,47 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { ApiTokenRole } from "@enrollwatch/db";
+import { prisma } from "../db.ts";
+
+export interface Viewer {
+  tokenId: string;
+  name: string;
+  role: ApiTokenRole;
+}
+
+/** Secrets are stored as sha256: they are long random strings, so a slow KDF adds nothing. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function newSecret(): string {
+  return `ew_${randomBytes(24).toString("base64url")}`;
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The viewer a bearer token stands for, or null when it is missing, unknown or revoked. */
+export async function authenticate(authorization: string | null | undefined): Promise<Viewer | null> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "");
+  const secret = match?.[1];
+  if (!secret) return null;
+  const hash = hashSecret(secret);
+  const token = await prisma.apiToken.findUnique({ where: { secretHash: hash } });
+  if (!token || token.revokedAt !== null) return null;
+  // Constant-time compare of what the index found, for good measure against timing probes.
+  if (!timingSafeEqual(Buffer.from(token.secretHash), Buffer.from(hash))) return null;
+  const now = Date.now();
+  if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
+  }
+  return { tokenId: token.id, name: token.name, role: token.role };
+}
+
+/** ADMIN_TOKEN from the environment becomes an admin token, so a new install can be used at once. */
+export async function seedAdminToken(secret: string): Promise<void> {
+  const secretHash = hashSecret(secret);
+  await prisma.apiToken.upsert({
+    where: { secretHash },
+    create: { name: "ADMIN_TOKEN (environment)", secretHash, role: "ADMIN" },
+    update: {},
+  });
+}

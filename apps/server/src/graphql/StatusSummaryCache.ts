@@ -1,0 +1,56 @@
+import { ENROLLMENT_STATUSES, type EnrollmentStatus } from "@enrollwatch/sync";
+import { prisma } from "../db.ts";
+import type { EnrollwatchPubSub } from "../pubsub.ts";
+
+export interface StatusSummary {
+  total: number;
+  counts: { status: EnrollmentStatus; count: number }[];
+}
+
+/**
+ * Counts per status change only when a status event commits, so the summary is computed once per
+ * change and served from memory in between (the dashboard and every subscriber ask often). Every
+ * instance hears the same signals, so each cache stays exact behind a load balancer.
+ */
+export class StatusSummaryCache {
+  private cached: Promise<StatusSummary> | undefined;
+  private readonly stopListening: () => void;
+
+  constructor(pubsub: EnrollwatchPubSub) {
+    const signals = pubsub.subscribe("statusEvents");
+    let stopped = false;
+    void (async () => {
+      for await (const _ of signals) {
+        if (stopped) break;
+        this.invalidate();
+      }
+    })();
+    this.stopListening = () => {
+      stopped = true;
+      void signals.return?.();
+    };
+  }
+
+  get(): Promise<StatusSummary> {
+    this.cached ??= computeSummary().catch((error: unknown) => {
+      this.cached = undefined;
+      throw error;
+    });
+    return this.cached;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  close(): void {
+    this.stopListening();
+  }
+}
+
+async function computeSummary(): Promise<StatusSummary> {
+  const rows = await prisma.device.groupBy({ by: ["status"], _count: { _all: true } });
+  const byStatus = new Map(rows.map((r) => [r.status, r._count._all]));
+  const counts = ENROLLMENT_STATUSES.map((status) => ({ status, count: byStatus.get(status) ?? 0 }));
+  return { total: counts.reduce((sum, c) => sum + c.count, 0), counts };
+}

@@ -1,0 +1,21 @@
+import type { FleetClient, MessageLinks, OutboxWorker, SyncScheduler, UnenrollmentService } from "@enrollwatch/sync";
+import type { Viewer } from "../auth/ApiTokens.ts";
+import type { EnrollwatchPubSub } from "../pubsub.ts";
+import type { StatusSummaryCache } from "./StatusSummaryCache.ts";
+
+/** The long-lived parts resolvers act through; one set per app. */
+export interface Services {
+  pubsub: EnrollwatchPubSub;
+  scheduler: SyncScheduler;
+  unenrollment: UnenrollmentService;
+  outbox: OutboxWorker;
+  fleet: FleetClient;
+  links: MessageLinks;
+  summary: StatusSummaryCache;
+}
+
+export interface GraphQLContext {
+  /** Null only for requests the transport let through unauthenticated (none today). */
+  viewer: Viewer | null;
+  services: Services;
+}

@@ -1,0 +1,135 @@
+import type { Prisma } from "@enrollwatch/db";
+import type { ENROLLMENT_STATUSES } from "@enrollwatch/sync";
+import { prisma } from "../../db.ts";
+import { builder } from "../builder.ts";
+import { EnrollmentStatusEnum } from "./enums.ts";
+import { asProblems, DeviceProblemRef } from "./Problem.ts";
+
+builder.prismaObject("Employee", {
+  description: "A device owner, as Fleet maps devices to people.",
+  fields: (t) => ({
+    email: t.exposeString("email"),
+    name: t.exposeString("name", { nullable: true }),
+  }),
+});
+
+export const DeviceRef = builder.prismaNode("Device", {
+  description: "A device Fleet manages, with its enrolment status, why, and what to do.",
+  id: { field: "id" },
+  fields: (t) => ({
+    fleetHostId: t.exposeInt("fleetHostId", { description: "The host id in Fleet." }),
+    serial: t.exposeString("serial", { nullable: true }),
+    name: t.exposeString("name"),
+    platform: t.exposeString("platform", { description: "Fleet's platform: darwin, windows, ubuntu, ios..." }),
+    osVersion: t.exposeString("osVersion", { nullable: true }),
+    owner: t.relation("owner", { nullable: true }),
+    status: t.field({ type: EnrollmentStatusEnum, resolve: (d) => d.status }),
+    statusSince: t.expose("statusSince", { type: "DateTime" }),
+    lastSeenAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "Last contact through the agent or MDM, whichever is later (as of the last sync).",
+      select: { seenTime: true, lastMdmCheckedInAt: true },
+      resolve: (d) => latest(d.seenTime, d.lastMdmCheckedInAt),
+    }),
+    agentDataAt: t.expose("detailUpdatedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the osquery agent last delivered data (Fleet detail_updated_at).",
+    }),
+    mdmEnrollment: t.exposeString("mdmEnrollmentStatus", {
+      nullable: true,
+      description: "Fleet's MDM enrolment string, e.g. 'On (automatic)', 'Pending', 'Off'.",
+    }),
+    missingFromFleetAt: t.expose("missingFromFleetAt", { type: "DateTime", nullable: true }),
+    problems: t.field({
+      type: [DeviceProblemRef],
+      description: "Every problem detected, the one behind `status` first; empty when ENROLLED.",
+      select: { problems: true },
+      resolve: (d) => asProblems(d.problems),
+    }),
+    history: t.relatedConnection("events", {
+      cursor: "seq",
+      description: "Status transitions, newest first.",
+      query: () => ({ orderBy: { seq: "desc" } }),
+    }),
+  }),
+});
+
+function latest(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a > b ? a : b;
+}
+
+export const DeviceFilterInput = builder.inputType("DeviceFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [EnrollmentStatusEnum], required: false }),
+    platform: t.stringList({ required: false }),
+    search: t.string({ required: false, description: "Matches serial, name or owner e-mail (case-insensitive)." }),
+  }),
+});
+
+export interface DeviceFilter {
+  status?: (typeof ENROLLMENT_STATUSES)[number][] | null;
+  platform?: string[] | null;
+  search?: string | null;
+}
+
+export function deviceWhere(filter: DeviceFilter | null | undefined): Prisma.DeviceWhereInput {
+  const where: Prisma.DeviceWhereInput = {};
+  if (filter?.status?.length) where.status = { in: filter.status };
+  if (filter?.platform?.length) where.platform = { in: filter.platform };
+  const search = filter?.search?.trim();
+  if (search) {
+    where.OR = [
+      { serial: { contains: search, mode: "insensitive" } },
+      { name: { contains: search, mode: "insensitive" } },
+      { owner: { email: { contains: search, mode: "insensitive" } } },
+    ];
+  }
+  return where;
+}
+
+const DeviceOrderByEnum = builder.enumType("DeviceOrderBy", {
+  values: ["NAME_ASC", "NAME_DESC", "STATUS_SINCE_ASC", "STATUS_SINCE_DESC", "SERIAL_ASC", "PLATFORM_ASC"] as const,
+});
+
+const ORDER: Record<(typeof DeviceOrderByEnum)["$inferType"], Prisma.DeviceOrderByWithRelationInput[]> = {
+  NAME_ASC: [{ name: "asc" }, { id: "asc" }],
+  NAME_DESC: [{ name: "desc" }, { id: "asc" }],
+  STATUS_SINCE_ASC: [{ statusSince: "asc" }, { id: "asc" }],
+  STATUS_SINCE_DESC: [{ statusSince: "desc" }, { id: "asc" }],
+  SERIAL_ASC: [{ serial: "asc" }, { id: "asc" }],
+  PLATFORM_ASC: [{ platform: "asc" }, { id: "asc" }],
+};
+
+builder.queryFields((t) => ({
+  devices: t.prismaConnection(
+    {
+      type: "Device",
+      cursor: "id",
+      description: "Devices, filtered and ordered, as a Relay connection with totalCount.",
+      args: {
+        filter: t.arg({ type: DeviceFilterInput, required: false }),
+        orderBy: t.arg({ type: DeviceOrderByEnum, required: false, defaultValue: "NAME_ASC" }),
+      },
+      maxSize: 500,
+      defaultSize: 50,
+      resolve: (query, _root, args) =>
+        prisma.device.findMany({
+          ...query,
+          where: deviceWhere(args.filter),
+          orderBy: ORDER[args.orderBy ?? "NAME_ASC"],
+        }),
+      totalCount: (_root, args) => prisma.device.count({ where: deviceWhere(args.filter) }),
+    },
+    {},
+  ),
+  deviceBySerial: t.prismaField({
+    type: "Device",
+    nullable: true,
+    args: { serial: t.arg.string({ required: true }) },
+    resolve: (query, _root, args) => prisma.device.findFirst({ ...query, where: { serial: args.serial } }),
+  }),
+}));

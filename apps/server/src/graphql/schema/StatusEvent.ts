@@ -1,0 +1,131 @@
+import { GraphQLError } from "graphql";
+import { prisma } from "../../db.ts";
+import type { EnrollwatchPubSub } from "../../pubsub.ts";
+import { builder } from "../builder.ts";
+import { type DeviceFilter, DeviceFilterInput, deviceWhere } from "./Device.ts";
+import { EnrollmentStatusEnum } from "./enums.ts";
+import { asProblems, CauseRef, DeviceProblemRef } from "./Problem.ts";
+
+export const StatusEventRef = builder.prismaObject("StatusEvent", {
+  description: "One status transition of one device.",
+  fields: (t) => ({
+    seq: t.string({
+      description: "Position in the global, gap-free order of events (a bigint as a decimal string).",
+      resolve: (e) => e.seq.toString(),
+    }),
+    device: t.relation("device"),
+    from: t.field({ type: EnrollmentStatusEnum, nullable: true, resolve: (e) => e.from }),
+    to: t.field({ type: EnrollmentStatusEnum, resolve: (e) => e.to }),
+    at: t.expose("at", { type: "DateTime" }),
+    causes: t.field({
+      type: [CauseRef],
+      description: "The causes of the problem behind `to` (empty for ENROLLED).",
+      resolve: (e) => asProblems(e.reasons)[0]?.causes ?? [],
+    }),
+    problems: t.field({ type: [DeviceProblemRef], resolve: (e) => asProblems(e.reasons) }),
+    syncRunId: t.exposeString("syncRunId", { nullable: true }),
+  }),
+});
+
+export function parseSeq(value: string | null | undefined, argument: string): bigint | null {
+  if (value === null || value === undefined) return null;
+  if (!/^\d{1,19}$/.test(value)) {
+    throw new GraphQLError(`${argument} must be a status event seq: a non-negative integer as a string`, {
+      extensions: { code: "BAD_USER_INPUT", argument },
+    });
+  }
+  return BigInt(value);
+}
+
+const PAGE = 500;
+
+builder.queryField("statusEvents", (t) =>
+  t.prismaField({
+    type: ["StatusEvent"],
+    description: "Events after `afterSeq` in seq order, for catch-up paging (up to 1000 per call).",
+    args: {
+      afterSeq: t.arg.string({ required: false }),
+      first: t.arg.int({ required: false, defaultValue: 100 }),
+    },
+    resolve: (query, _root, args) => {
+      const first = args.first ?? 100;
+      if (first < 1 || first > 1000) {
+        throw new GraphQLError("first must be between 1 and 1000", { extensions: { code: "BAD_USER_INPUT" } });
+      }
+      const after = parseSeq(args.afterSeq, "afterSeq") ?? -1n;
+      return prisma.statusEvent.findMany({
+        ...query,
+        where: { seq: { gt: after } },
+        orderBy: { seq: "asc" },
+        take: first,
+      });
+    },
+  }),
+);
+
+builder.subscriptionField("statusEvents", (t) =>
+  t.field({
+    type: StatusEventRef,
+    description:
+      "Every status event after `afterSeq` (replayed from the database in seq order), then live ones, with no gap and no duplicate across the switch. Without `afterSeq`, live events only. Reconnect with the last seq you received to resume.",
+    args: {
+      afterSeq: t.arg.string({ required: false }),
+      filter: t.arg({ type: DeviceFilterInput, required: false }),
+    },
+    subscribe: (_root, args, ctx) =>
+      statusEventStream(parseSeq(args.afterSeq, "afterSeq"), args.filter, ctx.services.pubsub),
+    resolve: (event) => event,
+  }),
+);
+
+/** Events up to this seq have all committed: writers are serialised (EventOrdering.ts). */
+async function maxCommittedSeq(): Promise<bigint> {
+  const row = await prisma.statusEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+  return row?.seq ?? 0n;
+}
+
+/** How often a subscriber checks the database without a signal, repairing a lost one. */
+const SAFETY_POLL_MS = 5_000;
+
+async function* statusEventStream(
+  afterSeq: bigint | null,
+  filter: DeviceFilter | null | undefined,
+  pubsub: EnrollwatchPubSub,
+) {
+  // Listen before reading, so a commit between the read and the wait is not missed.
+  const signals = pubsub.subscribe("statusEvents")[Symbol.asyncIterator]();
+  let pending = signals.next();
+  const where = filter ? { device: deviceWhere(filter) } : {};
+  try {
+    let upTo = await maxCommittedSeq();
+    let after = afterSeq ?? upTo;
+    for (;;) {
+      while (after < upTo) {
+        const events = await prisma.statusEvent.findMany({
+          where: { ...where, seq: { gt: after, lte: upTo } },
+          orderBy: { seq: "asc" },
+          take: PAGE,
+        });
+        for (const event of events) yield event;
+        // A short page means nothing else matches up to `upTo`.
+        after = events.length === PAGE ? (events.at(-1)?.seq ?? upTo) : upTo;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), SAFETY_POLL_MS);
+      });
+      const next = await Promise.race([pending, timeout]);
+      clearTimeout(timer);
+      if (next === "timeout") {
+        upTo = await maxCommittedSeq();
+        continue;
+      }
+      if (next.done) return;
+      pending = signals.next();
+      const signalled = BigInt(next.value.upToSeq);
+      upTo = signalled > upTo ? signalled : upTo;
+    }
+  } finally {
+    await signals.return?.();
+  }
+}

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { builder } from "../builder.ts";
+import type { StatusSummary } from "../StatusSummaryCache.ts";
+import { EnrollmentStatusEnum } from "./enums.ts";
+
+const StatusCountRef = builder.objectRef<StatusSummary["counts"][number]>("StatusCount").implement({
+  fields: (t) => ({
+    status: t.field({ type: EnrollmentStatusEnum, resolve: (c) => c.status }),
+    count: t.exposeInt("count"),
+  }),
+});
+
+const StatusSummaryRef = builder.objectRef<StatusSummary>("StatusSummary").implement({
+  description: "How many devices are in each status right now.",
+  fields: (t) => ({
+    total: t.exposeInt("total"),
+    counts: t.field({ type: [StatusCountRef], resolve: (s) => s.counts }),
+  }),
+});
+
+builder.queryField("statusSummary", (t) =>
+  t.field({ type: StatusSummaryRef, resolve: (_root, _args, ctx) => ctx.services.summary.get() }),
+);
+
+/** At most four updates a second: a burst of transitions becomes one update per 250 ms. */
+const MIN_INTERVAL_MS = 250;
+
+builder.subscriptionField("statusSummary", (t) =>
+  t.field({
+    type: StatusSummaryRef,
+    description: "The current summary first, then each change, coalesced to at most 4 per second.",
+    subscribe: (_root, _args, ctx) => summaryStream(ctx.services),
+    resolve: (summary) => summary,
+  }),
+);
+
+async function* summaryStream(services: {
+  summary: { get(): Promise<StatusSummary> };
+  pubsub: { subscribe(topic: "statusEvents"): AsyncIterable<unknown> };
+}): AsyncGenerator<StatusSummary> {
+  const signals = services.pubsub.subscribe("statusEvents")[Symbol.asyncIterator]();
+  try {
+    let last = await services.summary.get();
+    yield last;
+    let lastAt = Date.now();
+    for (;;) {
+      const next = await signals.next();
+      if (next.done) return;
+      const wait = MIN_INTERVAL_MS - (Date.now() - lastAt);
+      if (wait > 0) await sleep(wait);
+      const summary = await services.summary.get();
+      lastAt = Date.now();
+      if (JSON.stringify(summary) === JSON.stringify(last)) continue;
+      last = summary;
+      yield summary;
+    }
+  } finally {
+    await signals.return?.();
+  }
+}

@@ -1,0 +1,103 @@
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { authenticate, type Viewer } from "../auth/ApiTokens.ts";
+import type { GraphQLContext, Services } from "../graphql/context.ts";
+import { schema } from "../graphql/schema/index.ts";
+
+export const MAX_REQUEST_BYTES = 64 * 1024;
+/** The header browsers must send with every GraphQL request (forces a CORS preflight). */
+export const CSRF_HEADER = "x-enrollwatch-csrf";
+
+export interface YogaOptions {
+  services: Services;
+  graphiql: boolean;
+  introspection: boolean;
+  rateLimiter: RateLimiterAbstract;
+}
+
+export type ServerContext = { viewer?: Viewer | null };
+export type EnrollwatchYoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+/** The limits every operation passes, over HTTP and WebSocket alike (graphql-armor). */
+export const armor = () =>
+  EnvelopArmorPlugin({
+    maxDepth: { n: 12 },
+    maxAliases: { n: 20 },
+    maxTokens: { n: 2000 },
+    maxDirectives: { n: 20 },
+    costLimit: { maxCost: 20000 },
+    blockFieldSuggestion: { enabled: true },
+  });
+
+function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/**
+ * Bearer-token authentication, request size and per-token rate limits, before any parsing. The
+ * GraphiQL page itself may load without a token; every GraphQL request needs one.
+ */
+function useTransportGuards(
+  rateLimiter: RateLimiterAbstract,
+  viewers: WeakMap<Request, Viewer>,
+): Plugin<ServerContext> {
+  return {
+    async onRequest({ request, endResponse }) {
+      const length = Number(request.headers.get("content-length") ?? "0");
+      if (length > MAX_REQUEST_BYTES) {
+        return endResponse(jsonError(413, "REQUEST_TOO_LARGE", `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`));
+      }
+      const wantsPage = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
+      if (wantsPage) return;
+      const viewer = await authenticate(request.headers.get("authorization"));
+      if (!viewer) {
+        return endResponse(
+          jsonError(401, "UNAUTHENTICATED", "Missing or invalid API token: send Authorization: Bearer <token>.", {
+            "www-authenticate": 'Bearer realm="enrollwatch"',
+          }),
+        );
+      }
+      try {
+        await rateLimiter.consume(viewer.tokenId);
+      } catch (rejection) {
+        const ms = (rejection as { msBeforeNext?: number }).msBeforeNext ?? 1000;
+        return endResponse(
+          jsonError(429, "RATE_LIMITED", "Too many requests for this token; slow down.", {
+            "retry-after": String(Math.ceil(ms / 1000)),
+          }),
+        );
+      }
+      viewers.set(request, viewer);
+    },
+  };
+}
+
+export function createYogaServer(options: YogaOptions): EnrollwatchYoga {
+  // HTTP requests are authenticated in onRequest; WebSocket operations bring their viewer along.
+  const viewers = new WeakMap<Request, Viewer>();
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: options.graphiql
+      ? { title: "Enrollwatch GraphQL", headers: JSON.stringify({ [CSRF_HEADER]: "1" }) }
+      : false,
+    maskedErrors: true,
+    context: ({ viewer, request }) => ({
+      viewer: viewer ?? viewers.get(request) ?? null,
+      services: options.services,
+    }),
+    plugins: [
+      useTransportGuards(options.rateLimiter, viewers),
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      armor(),
+      ...(options.introspection ? [] : [useDisableIntrospection()]),
+    ],
+  });
+}
