@@ -8,7 +8,7 @@ import type { Config } from "./config.ts";
 import { installDatabase, prisma, uninstallDatabase } from "./db.ts";
 import type { Services } from "./graphql/context.ts";
 import { StatusSummaryCache } from "./graphql/StatusSummaryCache.ts";
-import { createYogaServer } from "./http/createYogaServer.ts";
+import { createYogaServer, type EnrollwatchYoga } from "./http/createYogaServer.ts";
 import { attachGraphqlWs } from "./http/graphqlWs.ts";
 import type { Logger } from "./logger.ts";
 import { createEnrollwatchPubSub } from "./pubsub.ts";
@@ -22,6 +22,8 @@ export interface App {
   readonly db: Database;
   readonly runtime: SyncRuntime;
   readonly services: Services;
+  /** The GraphQL server itself, for in-process tests (yoga.fetch). */
+  readonly yoga: EnrollwatchYoga;
 }
 
 /**
@@ -109,6 +111,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     db,
     runtime,
     services,
+    yoga,
     start() {
       return new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -27,4 +27,8 @@ export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
     const value: unknown = Reflect.get(client, key);
     return typeof value === "function" ? value.bind(client) : value;
   },
+  // Pothos' prisma plugin looks delegates up with `in`.
+  has(_target, key) {
+    return key in database().prisma;
+  },
 });

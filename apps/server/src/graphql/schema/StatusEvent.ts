@@ -1,4 +1,4 @@
-import { GraphQLError } from "graphql";
+import { createGraphQLError } from "graphql-yoga";
 import { prisma } from "../../db.ts";
 import type { EnrollwatchPubSub } from "../../pubsub.ts";
 import { builder } from "../builder.ts";
@@ -30,7 +30,7 @@ export const StatusEventRef = builder.prismaObject("StatusEvent", {
 export function parseSeq(value: string | null | undefined, argument: string): bigint | null {
   if (value === null || value === undefined) return null;
   if (!/^\d{1,19}$/.test(value)) {
-    throw new GraphQLError(`${argument} must be a status event seq: a non-negative integer as a string`, {
+    throw createGraphQLError(`${argument} must be a status event seq: a non-negative integer as a string`, {
       extensions: { code: "BAD_USER_INPUT", argument },
     });
   }
@@ -50,7 +50,7 @@ builder.queryField("statusEvents", (t) =>
     resolve: (query, _root, args) => {
       const first = args.first ?? 100;
       if (first < 1 || first > 1000) {
-        throw new GraphQLError("first must be between 1 and 1000", { extensions: { code: "BAD_USER_INPUT" } });
+        throw createGraphQLError("first must be between 1 and 1000", { extensions: { code: "BAD_USER_INPUT" } });
       }
       const after = parseSeq(args.afterSeq, "afterSeq") ?? -1n;
       return prisma.statusEvent.findMany({

@@ -1,4 +1,5 @@
-import { GraphQLError, Kind } from "graphql";
+import { Kind } from "graphql";
+import { createGraphQLError } from "graphql-yoga";
 import { builder } from "../builder.ts";
 
 builder.scalarType("DateTime", {
@@ -6,16 +7,16 @@ builder.scalarType("DateTime", {
   serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)),
   parseValue: (value) => parseDate(value),
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError("DateTime must be an ISO 8601 string");
+    if (ast.kind !== Kind.STRING) throw createGraphQLError("DateTime must be an ISO 8601 string");
     return parseDate(ast.value);
   },
 });
 
 function parseDate(value: unknown): Date {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
-    throw new GraphQLError("DateTime must be an ISO 8601 string such as 2026-11-25T10:00:00Z");
+    throw createGraphQLError("DateTime must be an ISO 8601 string such as 2026-11-25T10:00:00Z");
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new GraphQLError(`"${value}" is not a valid DateTime`);
+  if (Number.isNaN(date.getTime())) throw createGraphQLError(`"${value}" is not a valid DateTime`);
   return date;
 }

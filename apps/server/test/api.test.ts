@@ -1,0 +1,321 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../src/graphql/schema/index.ts";
+import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer } from "./testkit.ts";
+
+let server: TestServer;
+let viewerToken: string;
+beforeAll(async () => {
+  server = await startTestServer({ hosts: 80 });
+  viewerToken = await server.createToken("VIEWER");
+  const synced = await server.request(SyncNow);
+  if (synced.syncNow.__typename !== "MutationSyncNowSuccess") throw new Error("first sync failed");
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const Overview = gql<{
+  statusSummary: { total: number; counts: { status: string; count: number }[] };
+  devices: { totalCount: number };
+}>(`{ statusSummary { total counts { status count } } devices(first: 1) { totalCount } }`);
+
+const DevicesByStatus = gql<
+  {
+    devices: {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      edges: {
+        node: {
+          id: string;
+          serial: string | null;
+          status: string;
+          owner: { email: string } | null;
+          problems: { status: string; causes: { code: string }[]; remediation: { kind: string; text: string } }[];
+        };
+      }[];
+    };
+  },
+  { status: string[]; first: number; after?: string | null }
+>(`query DevicesByStatus($status: [EnrollmentStatus!], $first: Int, $after: String) {
+  devices(filter: { status: $status }, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id serial status owner { email } problems { status causes { code } remediation { kind text } } } }
+  }
+}`);
+
+describe("queries", () => {
+  it("the summary counts every device, and each count matches the filtered device list", async () => {
+    const { statusSummary, devices } = await server.request(Overview, undefined, viewerToken);
+    expect(statusSummary.total).toBe(80);
+    expect(devices.totalCount).toBe(80);
+    for (const { status, count } of statusSummary.counts) {
+      const page = await server.request(DevicesByStatus, { status: [status], first: 100 }, viewerToken);
+      expect(page.devices.totalCount).toBe(count);
+      expect(page.devices.edges).toHaveLength(count);
+      for (const { node } of page.devices.edges) {
+        expect(node.status).toBe(status);
+        if (status === "ENROLLED") expect(node.problems).toEqual([]);
+        else expect(node.problems[0]?.status).toBe(status);
+      }
+    }
+  });
+
+  it("pages through devices with cursors, each device once", async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: {
+        devices: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      } = await server.request(
+        DevicesByStatus,
+        {
+          status: ["ENROLLED", "OFFLINE", "AGENT_INACTIVE", "MDM_PROFILE_MISSING", "PARTIALLY_ENROLLED", "UNENROLLED"],
+          first: 7,
+          after,
+        },
+        viewerToken,
+      );
+      seen.push(...page.devices.edges.map((e) => e.node.id));
+      if (!page.devices.pageInfo.hasNextPage) break;
+      after = page.devices.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(80);
+    expect(new Set(seen).size).toBe(80);
+  });
+
+  it("finds a device by serial and explains it", async () => {
+    const first = await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 1 }, viewerToken);
+    const serial = first.devices.edges[0]?.node.serial;
+    if (!serial) throw new Error("no device with a serial");
+    const BySerial = gql<
+      {
+        deviceBySerial: {
+          serial: string;
+          fleetHostId: number;
+          history: { edges: { node: { seq: string; to: string } }[] };
+        } | null;
+      },
+      { serial: string }
+    >(
+      `query($serial: String!) { deviceBySerial(serial: $serial) { serial fleetHostId history(first: 5) { edges { node { seq to } } } } }`,
+    );
+    const found = await server.request(BySerial, { serial }, viewerToken);
+    expect(found.deviceBySerial?.serial).toBe(serial);
+    expect(found.deviceBySerial?.history.edges[0]?.node.to).toBe("ENROLLED");
+    expect((await server.request(BySerial, { serial: "NO-SUCH-SERIAL" }, viewerToken)).deviceBySerial).toBeNull();
+  });
+
+  it("pages status events in seq order for catch-up", async () => {
+    const Events = gql<{ statusEvents: { seq: string }[] }, { afterSeq: string | null; first: number }>(
+      `query($afterSeq: String, $first: Int) { statusEvents(afterSeq: $afterSeq, first: $first) { seq } }`,
+    );
+    const firstPage = await server.request(Events, { afterSeq: null, first: 50 }, viewerToken);
+    const last = firstPage.statusEvents.at(-1)?.seq ?? "0";
+    const second = await server.request(Events, { afterSeq: last, first: 50 }, viewerToken);
+    const all = [...firstPage.statusEvents, ...second.statusEvents].map((e) => BigInt(e.seq));
+    expect(all).toHaveLength(80);
+    expect(all.every((s, i) => i === 0 || s > (all[i - 1] ?? 0n))).toBe(true);
+    const bad = await server.raw(Events, { afterSeq: "-1; DROP", first: 5 }, viewerToken);
+    expect(bad.body.errors?.[0]?.message).toBe(
+      "afterSeq must be a status event seq: a non-negative integer as a string",
+    );
+  });
+});
+
+describe("authentication and roles", () => {
+  it("refuses requests without a token or with a wrong one (401)", async () => {
+    for (const token of [null, "wrong-token", `${ADMIN_TOKEN}x`]) {
+      const { status, body } = await server.raw(Overview, undefined, token);
+      expect(status).toBe(401);
+      expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  // Arguments that would be valid for an admin, so a refusal can only come from the role check.
+  const mutationCalls: Record<string, string> = {
+    updateSettings: "updateSettings(input: { syncIntervalMinutes: 45 })",
+    syncNow: "syncNow",
+    sendRemediation: 'sendRemediation(deviceId: "$DEVICE", kind: AGENT_DOWNLOAD_LINK)',
+    unenrollDevice: 'unenrollDevice(deviceId: "$DEVICE")',
+    confirmUnenrollment: 'confirmUnenrollment(syncRunId: "00000000-0000-4000-8000-000000000000")',
+    createApiToken: 'createApiToken(name: "x", role: ADMIN)',
+    revokeApiToken: 'revokeApiToken(id: "00000000-0000-4000-8000-000000000000")',
+  };
+
+  it("every mutation of the schema refuses a VIEWER (typed FORBIDDEN) and an anonymous caller (401)", async () => {
+    const fields = Object.keys(schema.getMutationType()?.getFields() ?? {});
+    expect(fields.sort()).toEqual(Object.keys(mutationCalls).sort());
+    const device = (await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 1 })).devices.edges[0]?.node
+      .id;
+    if (!device) throw new Error("no device");
+    const auditBefore = await server.app.db.prisma.auditEntry.count();
+    for (const field of fields) {
+      const call = mutationCalls[field]?.replace("$DEVICE", device);
+      const doc = gql<Record<string, { __typename: string; code?: string }>>(
+        `mutation { ${call} { __typename ... on ForbiddenError { code message } } }`,
+      );
+      const asViewer = await server.request(doc, undefined, viewerToken);
+      expect(asViewer[field], field).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
+      const anonymous = await server.raw(doc, undefined, null);
+      expect(anonymous.status, field).toBe(401);
+    }
+    // Refused calls change nothing, not even the audit log.
+    expect(await server.app.db.prisma.auditEntry.count()).toBe(auditBefore);
+    const settings = await server.app.db.prisma.settings.findUniqueOrThrow({ where: { id: 1 } });
+    expect(settings.syncIntervalMinutes).toBe(30);
+  });
+
+  it("a created VIEWER token reads, and stops working once revoked", async () => {
+    const created = await server.request(
+      gql<{ createApiToken: { data: { secret: string; token: { id: string } } } }>(
+        `mutation { createApiToken(name: "integrator", role: VIEWER) { ... on MutationCreateApiTokenSuccess { data { secret token { id } } } } }`,
+      ),
+    );
+    const { secret, token } = created.createApiToken.data;
+    expect((await server.raw(Overview, undefined, secret)).status).toBe(200);
+    const stored = await server.app.db.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } });
+    expect(stored.secretHash).not.toContain(secret);
+    const revoked = await server.request(
+      gql<{ revokeApiToken: { __typename: string } }, { id: string }>(
+        `mutation($id: ID!) { revokeApiToken(id: $id) { __typename } }`,
+      ),
+      { id: token.id },
+    );
+    expect(revoked.revokeApiToken.__typename).toBe("MutationRevokeApiTokenSuccess");
+    expect((await server.raw(Overview, undefined, secret)).status).toBe(401);
+    const audit = await server.app.db.prisma.auditEntry.findMany({ where: { target: token.id } });
+    expect(audit.map((a) => a.action).sort()).toEqual(["apiToken.create", "apiToken.revoke"]);
+  });
+});
+
+describe("mutations", () => {
+  const UpdateSettings = gql<
+    {
+      updateSettings:
+        | {
+            __typename: "MutationUpdateSettingsSuccess";
+            data: { offlineAfterDays: number; autoUnenrollAfterDays: number };
+          }
+        | { __typename: "ValidationError"; message: string; fieldErrors: { field: string; message: string }[] };
+    },
+    { input: Record<string, unknown> }
+  >(`mutation($input: SettingsInput!) {
+    updateSettings(input: $input) {
+      __typename
+      ... on MutationUpdateSettingsSuccess { data { offlineAfterDays autoUnenrollAfterDays } }
+      ... on ValidationError { message fieldErrors { field message } }
+    }
+  }`);
+
+  it("rejects invalid settings with the field named, and changes nothing", async () => {
+    const result = await server.request(UpdateSettings, { input: { offlineAfterDays: 45 } });
+    expect(result.updateSettings).toEqual({
+      __typename: "ValidationError",
+      message: "autoUnenrollAfterDays must be greater than offlineAfterDays (45 days)",
+      fieldErrors: [
+        {
+          field: "autoUnenrollAfterDays",
+          message: "autoUnenrollAfterDays must be greater than offlineAfterDays (45 days)",
+        },
+      ],
+    });
+    const range = await server.request(UpdateSettings, { input: { syncIntervalMinutes: 2 } });
+    expect(range.updateSettings).toMatchObject({ fieldErrors: [{ field: "syncIntervalMinutes" }] });
+    expect((await server.app.db.prisma.settings.findUniqueOrThrow({ where: { id: 1 } })).offlineAfterDays).toBe(7);
+  });
+
+  it("applies valid settings, audited", async () => {
+    const result = await server.request(UpdateSettings, { input: { offlineAfterDays: 10, autoUnenrollAfterDays: 40 } });
+    expect(result.updateSettings).toEqual({
+      __typename: "MutationUpdateSettingsSuccess",
+      data: { offlineAfterDays: 10, autoUnenrollAfterDays: 40 },
+    });
+    const entry = await server.app.db.prisma.auditEntry.findFirstOrThrow({ where: { action: "settings.update" } });
+    expect(entry.actor).toBe("token:ADMIN_TOKEN (environment)");
+    expect(entry.after).toMatchObject({ offlineAfterDays: 10 });
+    await server.request(UpdateSettings, { input: { offlineAfterDays: 7, autoUnenrollAfterDays: 30 } });
+  });
+
+  it("syncNow resolves with the finished run", async () => {
+    const result = await server.request(SyncNow);
+    expect(result.syncNow).toMatchObject({
+      __typename: "MutationSyncNowSuccess",
+      data: { state: "SUCCEEDED", hostsSeen: 80 },
+    });
+  });
+
+  const SendRemediation = gql<
+    {
+      sendRemediation: {
+        __typename: string;
+        message?: string;
+        data?: { recipient: string; kind: string; state: string };
+      };
+    },
+    { id: string }
+  >(`mutation($id: ID!) { sendRemediation(deviceId: $id, kind: MACOS_PROFILE_GUIDE) {
+    __typename ... on Error { message } ... on MutationSendRemediationSuccess { data { recipient kind state } } } }`);
+
+  it("queues a remediation message to the owner; unknown devices are a typed NOT_FOUND", async () => {
+    const page = await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 20 });
+    const owned = page.devices.edges.find((e) => e.node.owner)?.node;
+    if (!owned?.owner) throw new Error("no owned device");
+    const sent = await server.request(SendRemediation, { id: owned.id });
+    expect(sent.sendRemediation).toMatchObject({
+      __typename: "MutationSendRemediationSuccess",
+      data: { recipient: owned.owner.email, kind: "MACOS_PROFILE_GUIDE" },
+    });
+    for (const id of [
+      "nonsense",
+      "RGV2aWNlOjEyMw==",
+      Buffer.from("Device:00000000-0000-4000-8000-000000000000").toString("base64"),
+    ]) {
+      const missing = await server.request(SendRemediation, { id });
+      expect(missing.sendRemediation.__typename, id).toBe("NotFoundError");
+    }
+  });
+
+  it("unenrols a device: purged in Fleet, UNENROLLED with its event, audited", async () => {
+    const page = await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 1 });
+    const node = page.devices.edges[0]?.node;
+    if (!node) throw new Error("no device");
+    const Unenroll = gql<
+      { unenrollDevice: { __typename: string; data?: { status: string; fleetHostId: number } } },
+      { id: string }
+    >(
+      `mutation($id: ID!) { unenrollDevice(deviceId: $id) { __typename ... on MutationUnenrollDeviceSuccess { data { status fleetHostId } } } }`,
+    );
+    const result = await server.request(Unenroll, { id: node.id });
+    expect(result.unenrollDevice).toMatchObject({ data: { status: "UNENROLLED" } });
+    expect(server.app.runtime.sim?.model.isPurged(result.unenrollDevice.data?.fleetHostId ?? -1)).toBe(true);
+    const again = await server.request(Unenroll, { id: node.id });
+    expect(again.unenrollDevice.__typename).toBe("ConflictError");
+  });
+});
+
+describe("abusive operations", () => {
+  it("rejects a too-deep query with a clear error and keeps serving", async () => {
+    const deep = `{ devices(first: 1) { edges { node { history(first: 1) { edges { node { device { history(first: 1) { edges { node { device { history(first: 1) { edges { node { device { name } } } } } } } } } } } } } } } }`;
+    const result = await server.raw(gql(deep), undefined);
+    expect(result.body.errors?.[0]?.message).toMatch(/depth/i);
+    expect((await server.raw(Overview)).status).toBe(200);
+  });
+
+  it("rejects too many aliases", async () => {
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: settings { syncIntervalMinutes }`).join(" ");
+    const result = await server.raw(gql(`{ ${aliases} }`));
+    expect(result.body.errors?.[0]?.message).toMatch(/alias/i);
+  });
+
+  it("rejects a request body over 64 KiB (413)", async () => {
+    const result = await server.raw(gql(`{ settings { syncIntervalMinutes } } # ${"x".repeat(70_000)}`));
+    expect(result.status).toBe(413);
+  });
+
+  it("masks unexpected errors", async () => {
+    const result = await server.raw(gql(`{ devices(first: 100000) { totalCount } }`));
+    expect(result.body.errors?.[0]?.message).toBeDefined();
+    expect(JSON.stringify(result.body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
+import { CLOSE_UNAUTHORIZED } from "../src/http/graphqlWs.ts";
+import { ADMIN_TOKEN, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ hosts: 40 });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+interface EventPayload {
+  statusEvents: { seq: string; from: string | null; to: string; device: { fleetHostId: number } };
+}
+const STATUS_EVENTS = `subscription($afterSeq: String) { statusEvents(afterSeq: $afterSeq) { seq from to device { fleetHostId } } }`;
+
+/** Changes `count` devices' situation in the simulator and syncs: `count` transitions. */
+async function produceTransitions(count: number): Promise<number[]> {
+  const sim = server.app.runtime.sim;
+  if (!sim) throw new Error("no simulator");
+  const ids: number[] = [];
+  for (const id of sim.model.hostIds()) {
+    if (ids.length === count) break;
+    const p = sim.model.profile(id);
+    if (p?.platform !== "darwin" || !p.mdm) continue;
+    sim.model.setState(id, sim.model.stateOf(id) === "PROFILE_REMOVED" ? "HEALTHY" : "PROFILE_REMOVED");
+    ids.push(id);
+  }
+  const result = await server.request(SyncNow);
+  expect(result.syncNow).toMatchObject({ __typename: "MutationSyncNowSuccess" });
+  return ids;
+}
+
+describe("statusEvents over graphql-ws", () => {
+  it("replays from afterSeq, goes live, and resumes after a disconnect with every event exactly once", async () => {
+    await server.request(SyncNow); // 40 initial events
+    const client = server.wsClient();
+    const first = client.iterate<EventPayload["statusEvents"] extends never ? never : EventPayload>({
+      query: STATUS_EVENTS,
+      variables: { afterSeq: "0" },
+    });
+    const replayed = await take(first, 40);
+    expect(replayed.map((r) => r.data?.statusEvents.from)).toEqual(Array(40).fill(null));
+    const changed = await produceTransitions(3);
+    const live = await take(first, 3);
+    expect(live.map((r) => r.data?.statusEvents.device.fleetHostId).sort()).toEqual([...changed].sort());
+    const lastSeen = live.at(-1)?.data?.statusEvents.seq;
+    await first.return?.();
+    await client.dispose();
+
+    // While nobody listens, more transitions happen.
+    const missed = await produceTransitions(4);
+    const resumed = server
+      .wsClient()
+      .iterate<EventPayload>({ query: STATUS_EVENTS, variables: { afterSeq: lastSeen } });
+    const caughtUp = await take(resumed, 4);
+    expect(caughtUp.map((r) => r.data?.statusEvents.device.fleetHostId).sort()).toEqual([...missed].sort());
+    const seqs = [...replayed, ...live, ...caughtUp].map((r) => BigInt(r.data?.statusEvents.seq ?? "0"));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs.every((s, i) => i === 0 || s > (seqs[i - 1] ?? 0n))).toBe(true);
+    // Nothing more arrives: no duplicate after the switch from replay to live.
+    expect(await take(resumed, 1, 700)).toEqual([]);
+    await resumed.return?.();
+  });
+
+  it("streams the status summary: current value first, then the change", async () => {
+    const iterator = server
+      .wsClient()
+      .iterate<{ statusSummary: { total: number; counts: { status: string; count: number }[] } }>({
+        query: "subscription { statusSummary { total counts { status count } } }",
+      });
+    const [initial] = await take(iterator, 1);
+    const before = initial?.data?.statusSummary.counts.find((c) => c.status === "MDM_PROFILE_MISSING")?.count ?? 0;
+    await produceTransitions(2);
+    const [next] = await take(iterator, 1);
+    const after = next?.data?.statusSummary.counts.find((c) => c.status === "MDM_PROFILE_MISSING")?.count ?? 0;
+    expect(after).not.toBe(before);
+    expect(next?.data?.statusSummary.total).toBe(40);
+    await iterator.return?.();
+  });
+
+  it("closes with 4401 without a valid token", async () => {
+    let code = 0;
+    const client = server.wsClient("wrong", {
+      onClose: (c) => {
+        code = c;
+      },
+    });
+    const iterator = client.iterate({ query: "subscription { settings { syncIntervalMinutes } }" });
+    await expect(iterator.next()).rejects.toBeDefined();
+    expect(code).toBe(CLOSE_UNAUTHORIZED);
+  });
+});
+
+describe("statusEvents over SSE (in-process)", () => {
+  it("replays events through yoga.fetch with text/event-stream", async () => {
+    const response = await server.app.yoga.fetch("http://yoga/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        [CSRF_HEADER]: "1",
+      },
+      body: JSON.stringify({ query: STATUS_EVENTS, variables: { afterSeq: "0" } }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error("no body");
+    let text = "";
+    const decoder = new TextDecoder();
+    while ((text.match(/event: next/g) ?? []).length < 5) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    await reader.cancel();
+    const seqs = [...text.matchAll(/"seq":"(\d+)"/g)].map((m) => Number(m[1]));
+    expect(seqs.slice(0, 5)).toEqual([...seqs.slice(0, 5)].sort((a, b) => a - b));
+    expect(seqs[0]).toBe(1);
+  });
+});
