@@ -2,11 +2,20 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
-    // Suites start real servers and databases; keep them off each other's toes on a 2-core box.
-    fileParallelism: true,
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["packages/*/test/**/*.test.ts", "apps/server/test/**/*.test.ts", "apps/web/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      // The dashboard's component tests run in jsdom with Solid's compiler (apps/web/vitest.config.ts).
+      "apps/web/vitest.config.ts",
+    ],
+    // Suites start real servers, databases and browsers: two at a time on a 2-core box.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
   },
 });

@@ -9,6 +9,7 @@ import { installDatabase, prisma, uninstallDatabase } from "./db.ts";
 import type { Services } from "./graphql/context.ts";
 import { StatusSummaryCache } from "./graphql/StatusSummaryCache.ts";
 import { createYogaServer, type EnrollwatchYoga } from "./http/createYogaServer.ts";
+import { createDashboardHandler } from "./http/DashboardAssets.ts";
 import { attachGraphqlWs } from "./http/graphqlWs.ts";
 import type { Logger } from "./logger.ts";
 import { createEnrollwatchPubSub } from "./pubsub.ts";
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       else res.destroy();
     });
   });
+  const serveDashboard = createDashboardHandler(config.DASHBOARD_DIR);
   const ws = attachGraphqlWs({ server, yoga, logger, allowedOrigins: config.ALLOWED_ORIGINS, rateLimiter });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -103,7 +105,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "database unavailable", database: db.kind });
     }
     if (path === yoga.graphqlEndpoint) return yoga(req, res);
-    sendJson(res, 404, { error: `no route for ${path}` });
+    return serveDashboard(req, res);
   }
 
   let stopped: Promise<void> | undefined;

@@ -81,6 +81,8 @@ const EnvSchema = z.object({
     .min(1, "must be at least 1")
     .default(1200),
   SYNC_ON_START: z.enum(["true", "false"]).default("true"),
+  /** The built dashboard; defaults to apps/web/dist. */
+  DASHBOARD_DIR: optionalString,
 });
 
 export type Config = z.infer<typeof EnvSchema>;
