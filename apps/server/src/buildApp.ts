@@ -32,7 +32,11 @@ export interface App {
  * endpoints. Nothing listens and nothing syncs until start(), so tests and main.ts share this.
  */
 export async function buildApp(config: Config, logger: Logger): Promise<App> {
-  const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openMigratedDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    queryEvents: config.PRISMA_QUERY_EVENTS === "true",
+  });
   installDatabase(db);
   logger.info({ database: db.kind, location: db.location }, "database ready");
   try {

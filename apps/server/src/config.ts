@@ -81,6 +81,8 @@ const EnvSchema = z.object({
     .min(1, "must be at least 1")
     .default(1200),
   SYNC_ON_START: z.enum(["true", "false"]).default("true"),
+  /** Tests only: let them count the SQL statements a request runs. */
+  PRISMA_QUERY_EVENTS: z.enum(["true", "false"]).default("false"),
   /** The built dashboard; defaults to apps/web/dist. */
   DASHBOARD_DIR: optionalString,
 });

@@ -16,6 +16,8 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** PostgreSQL pool size. */
   poolSize?: number | undefined;
+  /** Emit every SQL statement Prisma runs to Database.onQuery listeners (tests that count queries). */
+  queryEvents?: boolean | undefined;
 }
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -32,15 +34,37 @@ export interface Database {
    */
   connect(): Promise<SqlConnection>;
   migrate(migrationsDir?: string): Promise<MigrateResult>;
+  /** Listens to the SQL Prisma runs; only when opened with `queryEvents`. Returns an unsubscribe. */
+  onQuery(listener: (sql: string) => void): () => void;
   close(): Promise<void>;
 }
 
 export const DEFAULT_DATA_DIR = "./data";
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const queries = new QueryEvents(options.queryEvents === true);
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openPGlite(options.dataDir ?? DEFAULT_DATA_DIR);
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, queries)
+    : openPGlite(options.dataDir ?? DEFAULT_DATA_DIR, queries);
+}
+
+/** Prisma's query log, wired only when asked for: it costs a little on every query. */
+class QueryEvents {
+  private readonly listeners = new Set<(sql: string) => void>();
+  constructor(readonly enabled: boolean) {}
+  client(adapter: PrismaPg | PrismaPGlite): PrismaClient {
+    if (!this.enabled) return new PrismaClient({ adapter });
+    const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+    client.$on("query", (event) => {
+      for (const listener of this.listeners) listener(event.query);
+    });
+    return client as unknown as PrismaClient;
+  }
+  on(listener: (sql: string) => void): () => void {
+    if (!this.enabled) throw new Error("open the database with queryEvents: true to listen to queries");
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 }
 
 /** Opens the database and applies pending migrations: what every process does at start-up. */
@@ -65,7 +89,7 @@ async function migrateWith(db: Pick<Database, "connect">, migrationsDir?: string
   }
 }
 
-async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
+async function openPostgres(databaseUrl: string, poolSize: number, queries: QueryEvents): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
@@ -75,7 +99,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     await pool.end().catch(() => {});
     throw describeConnectionError(error, databaseUrl);
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = queries.client(new PrismaPg(pool));
   let closed = false;
   const db: Database = {
     kind: "postgres",
@@ -88,6 +112,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       return pgConnection(client, async () => client.release());
     },
     migrate: (dir) => migrateWith(db, dir),
+    onQuery: (listener) => queries.on(listener),
     async close() {
       if (closed) return;
       closed = true;
@@ -98,7 +123,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
   return db;
 }
 
-async function openPGlite(dataDir: string): Promise<Database> {
+async function openPGlite(dataDir: string, queries: QueryEvents): Promise<Database> {
   const inMemory = dataDir === "memory://";
   const location = inMemory ? dataDir : resolve(dataDir);
   if (!inMemory) ensureWritableDir(location);
@@ -111,7 +136,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
       `Cannot open the embedded database in DATA_DIR ${location} (${reason}): it may be damaged or in use; choose another DATA_DIR or restore it.`,
     );
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = queries.client(new PrismaPGlite(pglite));
   let closed = false;
   const db: Database = {
     kind: "pglite",
@@ -121,6 +146,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
       return pgliteConnection(pglite);
     },
     migrate: (dir) => migrateWith(db, dir),
+    onQuery: (listener) => queries.on(listener),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { database } from "../src/db.ts";
+import { gql, SyncNow, startTestServer, type TestServer } from "./testkit.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ hosts: 120, env: { PRISMA_QUERY_EVENTS: "true" } });
+  await server.request(SyncNow);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const Page = gql<
+  { devices: { edges: { node: { owner: { email: string } | null; history: { edges: unknown[] } } }[] } },
+  { first: number }
+>(
+  `query Page($first: Int) {
+    devices(first: $first) {
+      totalCount
+      edges { node { id name status owner { email name } problems { status } history(first: 3) { edges { node { seq to at } } } } }
+    }
+  }`,
+);
+
+async function queriesFor(first: number): Promise<string[]> {
+  const statements: string[] = [];
+  const stop = database().onQuery((sql) => statements.push(sql));
+  try {
+    const data = await server.request(Page, { first });
+    expect(data.devices.edges).toHaveLength(first);
+  } finally {
+    stop();
+  }
+  // Auth bookkeeping (token lookup) is not part of the page.
+  return statements.filter((sql) => !sql.includes('"ApiToken"'));
+}
+
+it("a devices page with owners and history runs the same queries whatever its size (no N+1)", async () => {
+  const small = await queriesFor(5);
+  const large = await queriesFor(100);
+  expect(large.length).toBe(small.length);
+  // Devices with owners and history: a handful of statements, not one per device.
+  expect(small.length).toBeLessThanOrEqual(4);
+});
