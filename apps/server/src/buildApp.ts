@@ -11,6 +11,8 @@ import { StatusSummaryCache } from "./graphql/StatusSummaryCache.ts";
 import { createYogaServer, type EnrollwatchYoga } from "./http/createYogaServer.ts";
 import { createDashboardHandler } from "./http/DashboardAssets.ts";
 import { attachGraphqlWs } from "./http/graphqlWs.ts";
+import { StatusEventFeed } from "./live/StatusEventFeed.ts";
+import { StatusEventGroups } from "./live/StatusEventGroups.ts";
 import type { Logger } from "./logger.ts";
 import { createEnrollwatchPubSub } from "./pubsub.ts";
 import { createSyncRuntime, type SyncRuntime } from "./runtime/SyncRuntime.ts";
@@ -23,6 +25,8 @@ export interface App {
   readonly db: Database;
   readonly runtime: SyncRuntime;
   readonly services: Services;
+  /** Live statusEvents subscription groups over graphql-ws. */
+  readonly groups: StatusEventGroups;
   /** The GraphQL server itself, for in-process tests (yoga.fetch). */
   readonly yoga: EnrollwatchYoga;
 }
@@ -66,6 +70,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
   );
   const runtime = await createSyncRuntime(config, db, pubsub, logger, () => boundUrl);
   const summary = new StatusSummaryCache(pubsub);
+  const feed = new StatusEventFeed(pubsub);
   const services: Services = {
     pubsub,
     scheduler: runtime.scheduler,
@@ -74,6 +79,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     fleet: runtime.fleet,
     links: runtime.links,
     summary,
+    feed,
   };
   const limiterOptions = { points: config.RATE_LIMIT_PER_MINUTE, duration: 60, keyPrefix: "enrollwatch-rl" };
   const rateLimiter = redis
@@ -99,7 +105,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     });
   });
   const serveDashboard = createDashboardHandler(config.DASHBOARD_DIR);
-  const ws = attachGraphqlWs({ server, yoga, logger, allowedOrigins: config.ALLOWED_ORIGINS, rateLimiter });
+  const groups = new StatusEventGroups(feed);
+  const ws = attachGraphqlWs({
+    server,
+    yoga,
+    logger,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    rateLimiter,
+    groups,
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -118,6 +132,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     runtime,
     services,
     yoga,
+    groups,
     start() {
       return new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -138,6 +153,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await runtime.stop();
         summary.close();
+        feed.close();
         await closePubSub();
         redis?.disconnect();
         uninstallDatabase(db);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
 import { CLOSE_UNAUTHORIZED } from "../src/http/graphqlWs.ts";
-import { ADMIN_TOKEN, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
+import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -91,6 +91,35 @@ describe("statusEvents over graphql-ws", () => {
     const iterator = client.iterate({ query: "subscription { settings { syncIntervalMinutes } }" });
     await expect(iterator.next()).rejects.toBeDefined();
     expect(code).toBe(CLOSE_UNAUTHORIZED);
+  });
+});
+
+describe("grouped live subscribers", () => {
+  it("share one group per operation, each still gets exactly its events once, filters apply", async () => {
+    const start = await server.request(
+      gql<{ statusEvents: { seq: string }[] }>("{ statusEvents(first: 1000) { seq } }"),
+    );
+    const head = start.statusEvents.at(-1)?.seq ?? "0";
+    const subscribers = [0, 1, 2].map(() =>
+      server.wsClient().iterate<EventPayload>({ query: STATUS_EVENTS, variables: { afterSeq: head } }),
+    );
+    const filtered = server.wsClient().iterate<EventPayload>({
+      query: `subscription($afterSeq: String) { statusEvents(afterSeq: $afterSeq, filter: { status: [MDM_PROFILE_MISSING] }) { seq from to device { fleetHostId } } }`,
+      variables: { afterSeq: head },
+    });
+    // Iterators subscribe on their first next(): start reading, then let the subscriptions arrive.
+    const receiving = subscribers.map((s) => take(s, 4));
+    const receivingFiltered = take(filtered, 4, 3000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.app.groups.size).toBe(2);
+    const changed = await produceTransitions(4);
+    for (const events of await Promise.all(receiving)) {
+      expect(events.map((e) => e.data?.statusEvents.device.fleetHostId).sort()).toEqual([...changed].sort());
+    }
+    const onlyMissing = await receivingFiltered;
+    expect(onlyMissing.length).toBeGreaterThan(0);
+    expect(onlyMissing.every((e) => e.data?.statusEvents.to === "MDM_PROFILE_MISSING")).toBe(true);
+    for (const s of [...subscribers, filtered]) await s.return?.();
   });
 });
 

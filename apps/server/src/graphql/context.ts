@@ -1,5 +1,6 @@
 import type { FleetClient, MessageLinks, OutboxWorker, SyncScheduler, UnenrollmentService } from "@enrollwatch/sync";
 import type { Viewer } from "../auth/ApiTokens.ts";
+import type { FeedEvent, StatusEventFeed } from "../live/StatusEventFeed.ts";
 import type { EnrollwatchPubSub } from "../pubsub.ts";
 import type { StatusSummaryCache } from "./StatusSummaryCache.ts";
 
@@ -12,10 +13,16 @@ export interface Services {
   fleet: FleetClient;
   links: MessageLinks;
   summary: StatusSummaryCache;
+  feed: StatusEventFeed;
 }
 
 export interface GraphQLContext {
   /** Null only for requests the transport let through unauthenticated (none today). */
   viewer: Viewer | null;
   services: Services;
+  /**
+   * Set by StatusEventGroups: the events a grouped statusEvents subscription runs over, instead of
+   * its own stream, so one execution serves every member of the group.
+   */
+  eventSource?: AsyncIterable<FeedEvent>;
 }

@@ -3,6 +3,7 @@ import { useServer } from "graphql-ws/use/ws";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { type WebSocket, WebSocketServer } from "ws";
 import { authenticate, type Viewer } from "../auth/ApiTokens.ts";
+import type { GroupableArgs, StatusEventGroups } from "../live/StatusEventGroups.ts";
 import type { Logger } from "../logger.ts";
 import { type EnrollwatchYoga, MAX_REQUEST_BYTES } from "./createYogaServer.ts";
 
@@ -13,6 +14,8 @@ export interface GraphqlWsOptions {
   /** Browser origins allowed to open a socket; requests without Origin (non-browsers) are let in. */
   allowedOrigins: string[];
   rateLimiter: RateLimiterAbstract;
+  /** Identical statusEvents subscriptions share one execution per event. */
+  groups: StatusEventGroups;
   /** Bytes queued for one socket beyond which it is dropped rather than buffered without bound. */
   maxBufferedBytes?: number;
   connectionInitTimeoutMs?: number;
@@ -89,7 +92,9 @@ export function attachGraphqlWs(options: GraphqlWsOptions): { close(): Promise<v
         return args;
       },
       execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
+      subscribe: async (args) =>
+        (await options.groups.subscribe(args as GroupableArgs)) ??
+        (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
     },
     wss,
   );

@@ -1,8 +1,8 @@
 import { createGraphQLError } from "graphql-yoga";
 import { prisma } from "../../db.ts";
-import type { EnrollwatchPubSub } from "../../pubsub.ts";
+import { statusEventStream } from "../../live/statusEventStream.ts";
 import { builder } from "../builder.ts";
-import { type DeviceFilter, DeviceFilterInput, deviceWhere } from "./Device.ts";
+import { DeviceFilterInput } from "./Device.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, CauseRef, DeviceProblemRef } from "./Problem.ts";
 
@@ -36,8 +36,6 @@ export function parseSeq(value: string | null | undefined, argument: string): bi
   }
   return BigInt(value);
 }
-
-const PAGE = 500;
 
 builder.queryField("statusEvents", (t) =>
   t.prismaField({
@@ -73,59 +71,7 @@ builder.subscriptionField("statusEvents", (t) =>
       filter: t.arg({ type: DeviceFilterInput, required: false }),
     },
     subscribe: (_root, args, ctx) =>
-      statusEventStream(parseSeq(args.afterSeq, "afterSeq"), args.filter, ctx.services.pubsub),
+      ctx.eventSource ?? statusEventStream(ctx.services.feed, parseSeq(args.afterSeq, "afterSeq"), args.filter),
     resolve: (event) => event,
   }),
 );
-
-/** Events up to this seq have all committed: writers are serialised (EventOrdering.ts). */
-async function maxCommittedSeq(): Promise<bigint> {
-  const row = await prisma.statusEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
-  return row?.seq ?? 0n;
-}
-
-/** How often a subscriber checks the database without a signal, repairing a lost one. */
-const SAFETY_POLL_MS = 5_000;
-
-async function* statusEventStream(
-  afterSeq: bigint | null,
-  filter: DeviceFilter | null | undefined,
-  pubsub: EnrollwatchPubSub,
-) {
-  // Listen before reading, so a commit between the read and the wait is not missed.
-  const signals = pubsub.subscribe("statusEvents")[Symbol.asyncIterator]();
-  let pending = signals.next();
-  const where = filter ? { device: deviceWhere(filter) } : {};
-  try {
-    let upTo = await maxCommittedSeq();
-    let after = afterSeq ?? upTo;
-    for (;;) {
-      while (after < upTo) {
-        const events = await prisma.statusEvent.findMany({
-          where: { ...where, seq: { gt: after, lte: upTo } },
-          orderBy: { seq: "asc" },
-          take: PAGE,
-        });
-        for (const event of events) yield event;
-        // A short page means nothing else matches up to `upTo`.
-        after = events.length === PAGE ? (events.at(-1)?.seq ?? upTo) : upTo;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), SAFETY_POLL_MS);
-      });
-      const next = await Promise.race([pending, timeout]);
-      clearTimeout(timer);
-      if (next === "timeout") {
-        upTo = await maxCommittedSeq();
-        continue;
-      }
-      if (next.done) return;
-      pending = signals.next();
-      const signalled = BigInt(next.value.upToSeq);
-      upTo = signalled > upTo ? signalled : upTo;
-    }
-  } finally {
-    await signals.return?.();
-  }
-}
