@@ -8,7 +8,9 @@ if (existsSync(path)) process.exit(0);
 const root = typeof process.getuid === "function" && process.getuid() === 0;
 if (root && existsSync("/usr/bin/apt-get")) {
   console.log("Installing Chromium for the dashboard tests (apt-get install chromium)...");
-  execSync("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium", { stdio: "inherit" });
+  execSync("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium", {
+    stdio: "inherit",
+  });
   process.exit(existsSync(path) ? 0 : 1);
 }
 console.error(`Chromium not found at ${path}: install Debian's chromium package or set CHROMIUM_PATH.`);

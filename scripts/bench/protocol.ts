@@ -1,0 +1,107 @@
+/**
+ * The messages the bench parent exchanges with its child processes over Node's IPC channel.
+ * One file so the parent and both children agree on every shape at compile time.
+ */
+
+/** A child's command set: each command's arguments and the result it replies with. */
+export type CommandMap = Record<string, { args: unknown; result: unknown }>;
+
+export interface CommandRequest {
+  id: number;
+  cmd: string;
+  args: unknown;
+}
+
+export type CommandReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** Sent once by a child when its message handler is attached: messages sent earlier could be lost. */
+export interface ReadyMessage<T> {
+  type: "ready";
+  info: T;
+}
+
+export type DbKind = "pglite" | "postgres";
+
+export interface SimReadyInfo {
+  url: string;
+  token: string;
+  /** The simulator's frozen virtual now (epoch ms): the sync must evaluate at the same instant. */
+  now: number;
+  hosts: number;
+  buildMs: number;
+}
+
+export type SimCommands = {
+  mutate: { args: { fraction: number }; result: { changed: number } };
+  advance: { args: { ms: number }; result: { now: number } };
+  close: { args: Record<string, never>; result: null };
+};
+
+export interface BareResult {
+  ms: number;
+  /** Of ms, the time in JSON.parse (the rest is HTTP: request, server, body transfer, paging). */
+  parseMs: number;
+  /** Of ms, the time in the zod schema and toHostRecord (validate runs only). */
+  validateMs: number;
+  pages: number;
+  hosts: number;
+  bytes: number;
+}
+
+/** Where one sync spent its time, measured by wrapping the client and the connection (not the runner). */
+export interface SyncPhases {
+  /** Run start to the first page pulled: settings, SyncRun row, loading the stored devices. */
+  beforeFetchMs: number;
+  /** Inside FleetClient.listHosts: HTTP, JSON.parse, zod validation, toHostRecord, detail requests. */
+  fetchMs: number;
+  /** Inside SyncRunner between pages: evaluateDevice, snapshot hash, diff. */
+  evaluateMs: number;
+  /** Last page to run end: device batches, StatusEvents, missing marks, SyncRun update. */
+  afterFetchMs: number;
+  pages: number;
+  detailRequests: number;
+  /** Sum of detail request latencies; they overlap (detailConcurrency), so this exceeds their wall time. */
+  detailLatencySumMs: number;
+  /** Raw SQL time by statement kind (both phases); Prisma calls are not included. */
+  sql: { loadStatesMs: number; devicesMs: number; ownersMs: number; eventsMs: number; otherMs: number };
+  /** Whole writeDeviceBatch transactions, BEGIN to COMMIT. */
+  transactionsMs: number;
+  transactions: number;
+}
+
+export interface SyncOutcome {
+  ms: number;
+  state: string;
+  hostsSeen: number;
+  devicesWritten: number;
+  transitions: number;
+  error: string | null;
+  phases: SyncPhases;
+}
+
+export interface RssSample {
+  /** process.resourceUsage().maxRSS: the peak resident set so far, in KB. */
+  maxRssKb: number;
+  rssBytes: number;
+  /**
+   * Highest rss seen by a 20 ms sampler since the previous sample: maxRSS cannot be reset, so this
+   * is how a step's own peak is told apart from an earlier one (PGlite start-up). Approximate: the
+   * sampler cannot tick while a long synchronous call (a PGlite statement) runs.
+   */
+  sampledPeakBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+}
+
+export type SyncCommands = {
+  init: {
+    args: { url: string; token: string; db: DbKind; perPage: number };
+    result: { setupMs: number; location: string };
+  };
+  /** validate: also run the client's zod schema and toHostRecord over each page (diagnosis). */
+  bare: { args: { validate: boolean }; result: BareResult };
+  /** now: the simulator's virtual now, so statuses are evaluated at the fleet's own instant. */
+  sync: { args: { now: number }; result: SyncOutcome };
+  rss: { args: Record<string, never>; result: RssSample };
+  close: { args: Record<string, never>; result: null };
+};

@@ -1,0 +1,321 @@
+/**
+ * The process whose time and memory the benchmark measures: a database, a FleetClient, a SyncRunner
+ * wired as the server wires them, and the bare fetch-and-parse loop the sync is compared with, both
+ * in this one process so they share the same HTTP stack, heap and CPU.
+ */
+import { createRequire } from "node:module";
+import { setTimeout as delay } from "node:timers/promises";
+import { type Database, openMigratedDatabase, type SqlConnection } from "../../packages/db/src/index.ts";
+import { createTestPostgresDatabase } from "../../packages/db/src/testing.ts";
+import { toHostRecord } from "../../packages/sync/src/fleet/FleetHostRecord.ts";
+import { FleetHostListResponseSchema } from "../../packages/sync/src/fleet/FleetSchemas.ts";
+import {
+  FleetClient,
+  SyncRunner,
+  type SyncRunnerOptions,
+  silentPublisher,
+  UnenrollmentService,
+} from "../../packages/sync/src/index.ts";
+import type { BareResult, DbKind, RssSample, SyncCommands, SyncOutcome, SyncPhases } from "./protocol.ts";
+import { describe, serveCommands } from "./serve.ts";
+
+type Logger = SyncRunnerOptions["logger"];
+
+// pino is a dependency of packages/sync, not of the root (pnpm does not hoist it): resolve it
+// the way packages/sync does. Typed as the runner's own Logger, which is pino's.
+const requireFromSync = createRequire(new URL("../../packages/sync/package.json", import.meta.url));
+const pino = requireFromSync("pino") as (options: { level: string }) => Logger;
+
+interface Wired {
+  db: Database;
+  runner: SyncRunner;
+  url: string;
+  token: string;
+  perPage: number;
+  probe: PhaseProbe;
+}
+
+let wired: Wired | null = null;
+/** Set as soon as there is something to release, even if "init" fails halfway. */
+let release: (() => Promise<void>) | null = null;
+
+/**
+ * In-memory PGlite, or a fresh PostgreSQL database dropped on close. Opened here rather than with
+ * openTestDatabase so that the drop happens even when closing the pool hangs (a query in flight
+ * when the parent gives up): DROP DATABASE … WITH (FORCE) ends any connection left.
+ */
+async function openBenchDatabase(kind: DbKind): Promise<Database> {
+  if (kind === "pglite") {
+    const db = await openMigratedDatabase({ dataDir: "memory://" });
+    release = () => db.close();
+    return db;
+  }
+  const pgdb = await createTestPostgresDatabase();
+  let db: Database | null = null;
+  release = async () => {
+    if (db) await Promise.race([db.close().catch(() => {}), delay(3_000)]);
+    await pgdb.drop();
+  };
+  db = await openMigratedDatabase({ databaseUrl: pgdb.url, poolSize: 5 });
+  return db;
+}
+/** The simulator's virtual now, set by each "sync" command: statuses depend on it. */
+let simNow = 0;
+
+function need(): Wired {
+  if (!wired) throw new Error('"init" must come first');
+  return wired;
+}
+
+function emptyPhases(): SyncPhases {
+  return {
+    beforeFetchMs: 0,
+    fetchMs: 0,
+    evaluateMs: 0,
+    afterFetchMs: 0,
+    pages: 0,
+    detailRequests: 0,
+    detailLatencySumMs: 0,
+    sql: { loadStatesMs: 0, devicesMs: 0, ownersMs: 0, eventsMs: 0, otherMs: 0 },
+    transactionsMs: 0,
+    transactions: 0,
+  };
+}
+
+/**
+ * Times the phases of a sync from the outside: the runner is not edited, its collaborators are
+ * wrapped (listHosts, getHost, raw connections). The wrappers cost a timestamp per page and per
+ * statement, nothing per host.
+ */
+class PhaseProbe {
+  phases = emptyPhases();
+  runStart = 0;
+  fetchEnd = 0;
+
+  reset(): void {
+    this.phases = emptyPhases();
+    this.runStart = performance.now();
+    this.fetchEnd = 0;
+  }
+
+  wrapClient(fleet: FleetClient): void {
+    const listHosts = fleet.listHosts.bind(fleet);
+    fleet.listHosts = (needsDetails, signal) => this.timePages(listHosts(needsDetails, signal));
+    const getHost = fleet.getHost.bind(fleet);
+    fleet.getHost = async (id, signal) => {
+      const started = performance.now();
+      try {
+        return await getHost(id, signal);
+      } finally {
+        this.phases.detailRequests++;
+        this.phases.detailLatencySumMs += performance.now() - started;
+      }
+    };
+  }
+
+  wrapDatabase(db: Database): void {
+    const connect = db.connect.bind(db);
+    db.connect = async () => this.timeConnection(await connect());
+  }
+
+  finish(): SyncPhases {
+    const end = performance.now();
+    this.phases.afterFetchMs = this.fetchEnd === 0 ? 0 : end - this.fetchEnd;
+    return this.phases;
+  }
+
+  private async *timePages<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+    let mark = performance.now();
+    this.phases.beforeFetchMs = mark - this.runStart;
+    for await (const page of source) {
+      const got = performance.now();
+      this.phases.fetchMs += got - mark;
+      this.phases.pages++;
+      yield page;
+      mark = performance.now();
+      this.phases.evaluateMs += mark - got;
+    }
+    this.fetchEnd = performance.now();
+    this.phases.fetchMs += this.fetchEnd - mark;
+  }
+
+  private timeConnection(conn: SqlConnection): SqlConnection {
+    return {
+      query: async (text, params) => {
+        const started = performance.now();
+        try {
+          return await conn.query(text, params);
+        } finally {
+          this.phases.sql[sqlKind(text)] += performance.now() - started;
+        }
+      },
+      exec: (script) => conn.exec(script),
+      transaction: async (work) => {
+        const started = performance.now();
+        try {
+          return await conn.transaction((tx) => work(this.timeConnection(tx)));
+        } finally {
+          this.phases.transactions++;
+          this.phases.transactionsMs += performance.now() - started;
+        }
+      },
+      release: () => conn.release(),
+    };
+  }
+}
+
+function sqlKind(text: string): keyof SyncPhases["sql"] {
+  const head = text.trimStart().slice(0, 40);
+  if (head.startsWith('INSERT INTO "Device"')) return "devicesMs";
+  if (head.startsWith('INSERT INTO "Employee"')) return "ownersMs";
+  if (head.startsWith('INSERT INTO "StatusEvent"')) return "eventsMs";
+  if (head.startsWith('SELECT id, "fleetHostId"') && text.includes('FROM "Device"')) return "loadStatesMs";
+  return "otherMs";
+}
+
+/**
+ * What the sync is compared with: the same list requests FleetClient sends (same URL, headers,
+ * id cursor, page size), each body read and JSON.parse'd, nothing else. With `validate` it also
+ * runs the client's zod schema and toHostRecord, to split the sync's overhead into its parts.
+ */
+async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
+  const started = performance.now();
+  let after = 0;
+  let pages = 0;
+  let hosts = 0;
+  let bytes = 0;
+  let parseMs = 0;
+  let validateMs = 0;
+  for (;;) {
+    const query = new URLSearchParams({
+      page: "0",
+      per_page: String(w.perPage),
+      order_key: "id",
+      order_direction: "asc",
+      after: String(after),
+      device_mapping: "true",
+    });
+    const response = await fetch(`${w.url}/api/v1/fleet/hosts?${query}`, {
+      headers: { authorization: `Bearer ${w.token}`, accept: "application/json" },
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`bare loop: HTTP ${response.status} after host ${after}`);
+    bytes += Buffer.byteLength(text);
+    pages++;
+    const parseStart = performance.now();
+    const body: unknown = JSON.parse(text);
+    parseMs += performance.now() - parseStart;
+    let ids: number[];
+    if (validate) {
+      const validateStart = performance.now();
+      const parsed = FleetHostListResponseSchema.parse(body);
+      ids = parsed.hosts.map((h) => toHostRecord(h).fleetHostId);
+      validateMs += performance.now() - validateStart;
+    } else {
+      ids = listIds(body);
+    }
+    if (ids.length === 0) break;
+    hosts += ids.length;
+    after = ids[ids.length - 1] ?? after;
+    if (ids.length < w.perPage) break;
+  }
+  return { ms: performance.now() - started, parseMs, validateMs, pages, hosts, bytes };
+}
+
+/** The ids of a list page, checked only as far as paging needs. */
+function listIds(body: unknown): number[] {
+  const hosts = typeof body === "object" && body !== null ? (body as { hosts?: unknown }).hosts : undefined;
+  if (!Array.isArray(hosts)) throw new Error("bare loop: response has no hosts array");
+  return hosts.map((h: unknown) => {
+    const id = typeof h === "object" && h !== null ? (h as { id?: unknown }).id : undefined;
+    if (typeof id !== "number") throw new Error("bare loop: host without a numeric id");
+    return id;
+  });
+}
+
+let sampledPeak = 0;
+function sampleRss(): void {
+  sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
+}
+setInterval(sampleRss, 20).unref();
+
+function rss(): RssSample {
+  sampleRss();
+  const memory = process.memoryUsage();
+  const peak = sampledPeak;
+  sampledPeak = 0;
+  return {
+    maxRssKb: process.resourceUsage().maxRSS,
+    rssBytes: memory.rss,
+    sampledPeakBytes: peak,
+    heapUsedBytes: memory.heapUsed,
+    externalBytes: memory.external,
+  };
+}
+
+async function main(): Promise<void> {
+  await serveCommands<SyncCommands, Record<string, never>>({
+    name: "sync",
+    ready: {},
+    handlers: {
+      init: async ({ url, token, db, perPage }) => {
+        if (wired) throw new Error("already initialised");
+        const started = performance.now();
+        const database = await openBenchDatabase(db);
+        const probe = new PhaseProbe();
+        probe.wrapDatabase(database);
+        const fleet = new FleetClient({ baseUrl: url, token, perPage });
+        probe.wrapClient(fleet);
+        const now = () => new Date(simNow);
+        const unenrollment = new UnenrollmentService({
+          db: database,
+          fleet,
+          publisher: silentPublisher,
+          links: { enrollmentPageUrl: "http://localhost:4000/enroll" },
+          now,
+        });
+        const runner = new SyncRunner({
+          db: database,
+          fleet,
+          publisher: silentPublisher,
+          unenrollment,
+          logger: pino({ level: "silent" }),
+          now,
+        });
+        wired = { db: database, runner, url, token, perPage, probe };
+        return { setupMs: performance.now() - started, location: database.location };
+      },
+      bare: ({ validate }) => bareLoop(need(), validate),
+      sync: async ({ now }): Promise<SyncOutcome> => {
+        const w = need();
+        simNow = now;
+        w.probe.reset();
+        const started = performance.now();
+        const result = await w.runner.run("benchmark");
+        const ms = performance.now() - started;
+        return {
+          ms,
+          state: result.state,
+          hostsSeen: result.hostsSeen,
+          devicesWritten: result.devicesWritten,
+          transitions: result.transitions,
+          error: result.error,
+          phases: w.probe.finish(),
+        };
+      },
+      rss: async () => rss(),
+    },
+    async cleanup() {
+      wired = null;
+      const r = release;
+      release = null;
+      // Drops the PostgreSQL database (or frees the in-memory PGlite).
+      await r?.();
+    },
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sync: ${describe(error)}\n`);
+  process.exit(1);
+});

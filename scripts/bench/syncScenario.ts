@@ -1,0 +1,313 @@
+import { ChildHandle } from "./children.ts";
+import type {
+  BareResult,
+  RssSample,
+  SimCommands,
+  SimReadyInfo,
+  SyncCommands,
+  SyncOutcome,
+  SyncPhases,
+} from "./protocol.ts";
+import { type FigureRow, formatNumber, formatSummary, median, type Summary, summarize, type Table } from "./report.ts";
+import { BenchFailure, type Scenario, type ScenarioContext } from "./scenario.ts";
+
+/** FleetClient's default page size: the bare loop must fetch exactly what the sync fetches. */
+const PER_PAGE = 1000;
+const CHANGED_FRACTION = 0.01;
+const FULL_SYNC_MAX_RATIO = 1.5;
+const RESYNC_MAX_RATIO = 1.2;
+const RSS_LIMIT_MB = 400;
+/** The re-sync may write a few more or fewer devices than were changed, not a different order. */
+const RESYNC_WRITE_TOLERANCE = 0.5;
+
+interface RssPoint extends RssSample {
+  after: string;
+}
+
+export interface SyncRunRaw {
+  run: number;
+  simBuildMs: number;
+  dbSetupMs: number;
+  dbLocation: string;
+  bareWarmup: BareResult;
+  /** The three measured bare loops: before the full sync, after it, after the re-sync. */
+  bare: BareResult[];
+  bareMedianMs: number;
+  /** Bare loop plus the client's zod schema and toHostRecord, measured last (diagnosis only). */
+  bareValidated: BareResult;
+  full: SyncOutcome;
+  changedHosts: number;
+  resync: SyncOutcome;
+  fullRatio: number;
+  resyncRatio: number;
+  rss: RssPoint[];
+  peakRssMb: number;
+  /** Highest sampled rss after the database was opened: the sync's own peak, without PGlite start-up. */
+  peakRssAfterInitMb: number;
+}
+
+/** Generous: a command that takes this long is stuck, and the bench must stop by itself. */
+function commandTimeoutMs(size: number): number {
+  return 120_000 + size * 15;
+}
+
+async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw> {
+  const tag = `sync run ${index}/${ctx.runs}`;
+  const timeout = commandTimeoutMs(ctx.size);
+  let sim: ChildHandle<SimCommands> | undefined;
+  let sync: ChildHandle<SyncCommands> | undefined;
+  try {
+    ctx.progress(`${tag}: starting simulator with ${formatNumber(ctx.size)} hosts`);
+    const simStart = await ChildHandle.start<SimCommands, SimReadyInfo>(
+      "fleet-sim",
+      "./simProcess.ts",
+      [String(ctx.size)],
+      timeout,
+    );
+    sim = simStart.handle;
+    const fleet = simStart.ready;
+    ctx.progress(`${tag}: simulator ready at ${fleet.url} (pid ${sim.pid}, built in ${ms(fleet.buildMs)})`);
+
+    const syncStart = await ChildHandle.start<SyncCommands, Record<string, never>>(
+      "sync",
+      "./syncProcess.ts",
+      [],
+      timeout,
+      ctx.syncNodeFlags,
+    );
+    sync = syncStart.handle;
+    const init = await sync.request(
+      "init",
+      { url: fleet.url, token: fleet.token, db: ctx.db, perPage: PER_PAGE },
+      timeout,
+    );
+    ctx.progress(`${tag}: sync process ready (pid ${sync.pid}, ${ctx.db} ${init.location}, ${ms(init.setupMs)})`);
+
+    const s = sync;
+    const rss: RssPoint[] = [];
+    const sampleRss = async (after: string) => {
+      rss.push({ after, ...(await s.request("rss", {}, timeout)) });
+    };
+    const bare = async (label: string, validate = false) => {
+      const result = await s.request("bare", { validate }, timeout);
+      if (result.hosts !== ctx.size) {
+        throw new BenchFailure(`${tag}: ${label} saw ${result.hosts} hosts, expected ${ctx.size}`);
+      }
+      ctx.progress(`${tag}: ${label} ${ms(result.ms)} (${result.pages} pages, ${mb(result.bytes)} MB)`);
+      await sampleRss(label);
+      return result;
+    };
+    const runSync = async (label: string) => {
+      const result = await s.request("sync", { now: fleet.now }, timeout);
+      ctx.progress(
+        `${tag}: ${label} ${ms(result.ms)} (${result.state}, ${result.hostsSeen} seen, ${result.devicesWritten} written, ${result.phases.detailRequests} detail requests)`,
+      );
+      await sampleRss(label);
+      return result;
+    };
+
+    await sampleRss("init");
+    const bareWarmup = await bare("bare warm-up");
+    const bare1 = await bare("bare 1");
+    const full = await runSync("full sync");
+    checkSync(tag, "full sync", full, ctx.size, ctx.size);
+    const bare2 = await bare("bare 2");
+    const { changed } = await sim.request("mutate", { fraction: CHANGED_FRACTION }, timeout);
+    ctx.progress(`${tag}: mutated ${changed} hosts`);
+    const resync = await runSync("re-sync");
+    checkSync(tag, "re-sync", resync, ctx.size, changed);
+    const bare3 = await bare("bare 3");
+    const bareValidated = await bare("bare + validate", true);
+
+    const bareRuns = [bare1, bare2, bare3];
+    const bareMedianMs = median(bareRuns.map((b) => b.ms));
+    const peakRssMb = Math.max(...rss.map((r) => r.maxRssKb)) / 1024;
+    const peakRssAfterInitMb = Math.max(...rss.slice(1).map((r) => r.sampledPeakBytes)) / 1024 / 1024;
+    return {
+      run: index,
+      simBuildMs: fleet.buildMs,
+      dbSetupMs: init.setupMs,
+      dbLocation: init.location,
+      bareWarmup,
+      bare: bareRuns,
+      bareMedianMs,
+      bareValidated,
+      full,
+      changedHosts: changed,
+      resync,
+      fullRatio: full.ms / bareMedianMs,
+      resyncRatio: resync.ms / bareMedianMs,
+      rss,
+      peakRssMb,
+      peakRssAfterInitMb,
+    };
+  } finally {
+    // Fresh processes for every run; the sync child drops its PostgreSQL database on close.
+    await Promise.all([sync?.stop(30_000), sim?.stop(10_000)]);
+  }
+}
+
+/** A sync that failed or saw the wrong fleet has no time worth comparing. */
+function checkSync(tag: string, label: string, r: SyncOutcome, hosts: number, expectedWrites: number): void {
+  const problems: string[] = [];
+  if (r.state !== "SUCCEEDED") problems.push(`state ${r.state}${r.error ? `: ${r.error}` : ""}`);
+  if (r.hostsSeen !== hosts) problems.push(`hostsSeen ${r.hostsSeen}, expected ${hosts}`);
+  const exact = label === "full sync";
+  const off = Math.abs(r.devicesWritten - expectedWrites);
+  if (exact ? off !== 0 : off > Math.max(1, expectedWrites * RESYNC_WRITE_TOLERANCE)) {
+    problems.push(`devicesWritten ${r.devicesWritten}, expected ${exact ? "" : "about "}${expectedWrites}`);
+  }
+  if (problems.length > 0) throw new BenchFailure(`${tag}: ${label} is wrong: ${problems.join("; ")}`);
+}
+
+function ms(value: number): string {
+  return `${formatNumber(value)} ms`;
+}
+
+function mb(bytes: number): string {
+  return formatNumber(bytes / 1024 / 1024, 1);
+}
+
+function verdict(ok: boolean): "ok" | "MISSED" {
+  return ok ? "ok" : "MISSED";
+}
+
+function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
+  const of = (pick: (r: SyncRunRaw) => number): Summary => summarize(runs.map(pick));
+  const baseline = `${formatNumber(median(runs.map((r) => r.bareMedianMs)))} ms bare`;
+  const fullRatio = of((r) => r.fullRatio);
+  const resyncRatio = of((r) => r.resyncRatio);
+  const peak = of((r) => r.peakRssMb);
+  const pages = runs[0]?.bare[0]?.pages ?? 0;
+  return [
+    {
+      figure: `full sync ${formatNumber(size)} hosts (ms)`,
+      target: `≤ ${FULL_SYNC_MAX_RATIO}× bare`,
+      measured: formatSummary(of((r) => r.full.ms)),
+      baseline,
+      ratio: `${formatSummary(fullRatio, 2)}×`,
+      verdict: verdict(fullRatio.median <= FULL_SYNC_MAX_RATIO),
+    },
+    {
+      figure: `re-sync ${CHANGED_FRACTION * 100}% changed (ms)`,
+      target: `≤ ${RESYNC_MAX_RATIO}× bare`,
+      measured: formatSummary(of((r) => r.resync.ms)),
+      baseline,
+      ratio: `${formatSummary(resyncRatio, 2)}×`,
+      verdict: verdict(resyncRatio.median <= RESYNC_MAX_RATIO),
+    },
+    {
+      // A ceiling, so judged on the worst run, not the median.
+      figure: "peak RSS of sync process (MB)",
+      target: `< ${RSS_LIMIT_MB} MB (max)`,
+      measured: formatSummary(peak),
+      baseline: "",
+      ratio: "",
+      verdict: verdict(peak.max < RSS_LIMIT_MB),
+    },
+    {
+      figure: "  sampled peak RSS after DB open (MB)",
+      target: "",
+      measured: formatSummary(of((r) => r.peakRssAfterInitMb)),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
+      figure: `bare fetch+parse, ${pages} pages (ms)`,
+      target: "",
+      measured: formatSummary(summarize(runs.flatMap((r) => r.bare.map((b) => b.ms)))),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
+      figure: "  of which JSON.parse (ms)",
+      target: "",
+      measured: formatSummary(summarize(runs.flatMap((r) => r.bare.map((b) => b.parseMs)))),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
+      figure: "bare + zod validate + toHostRecord (ms)",
+      target: "",
+      measured: formatSummary(of((r) => r.bareValidated.ms)),
+      baseline: "",
+      ratio: `${formatSummary(
+        of((r) => r.bareValidated.ms / r.bareMedianMs),
+        2,
+      )}×`,
+      verdict: "info",
+    },
+    {
+      figure: "  of which zod + toHostRecord (ms)",
+      target: "",
+      measured: formatSummary(of((r) => r.bareValidated.validateMs)),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
+      figure: "devices written on re-sync",
+      target: `≈ hosts changed (${formatSummary(of((r) => r.changedHosts))})`,
+      measured: formatSummary(of((r) => r.resync.devicesWritten)),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+  ];
+}
+
+/** Where each sync's time went (medians over runs), so a missed figure points at its phase. */
+function phaseTable(runs: SyncRunRaw[]): Table {
+  const row = (label: string, pick: (p: SyncPhases) => number, isMs = true): string[] => {
+    const cells = [label];
+    for (const which of ["full", "resync"] as const) {
+      const value = median(runs.map((r) => pick(r[which].phases)));
+      const total = median(runs.map((r) => r[which].ms));
+      cells.push(formatNumber(value), isMs ? `${formatNumber((100 * value) / total)}%` : "");
+    }
+    return cells;
+  };
+  return {
+    title: "where the sync time goes (median ms over runs; SQL rows are parts of the phases above them)",
+    columns: ["phase", "full sync", "share", "re-sync", "share"],
+    rows: [
+      row("before fetch: settings, SyncRun, load stored devices", (p) => p.beforeFetchMs),
+      row("  SQL: load stored devices", (p) => p.sql.loadStatesMs),
+      row("fetch: HTTP, parse, zod, toHostRecord, details", (p) => p.fetchMs),
+      row("  detail requests (count)", (p) => p.detailRequests, false),
+      row("  detail request latency, summed (8 in flight)", (p) => p.detailLatencySumMs),
+      row("evaluate + hash + diff (between pages)", (p) => p.evaluateMs),
+      row("write: after last page to run end", (p) => p.afterFetchMs),
+      row("  write transactions, whole", (p) => p.transactionsMs),
+      row("  SQL: upsert devices", (p) => p.sql.devicesMs),
+      row("  SQL: insert status events", (p) => p.sql.eventsMs),
+      row("  SQL: upsert owners", (p) => p.sql.ownersMs),
+      row("  SQL: other (locks, missing marks)", (p) => p.sql.otherMs),
+    ],
+  };
+}
+
+export const syncScenario: Scenario = {
+  name: "sync",
+  description:
+    "full sync and 1% re-sync of the simulated fleet over loopback HTTP vs a bare fetch+parse loop; peak RSS",
+  async run(ctx) {
+    const runs: SyncRunRaw[] = [];
+    for (let i = 1; i <= ctx.runs; i++) runs.push(await runOnce(ctx, i));
+    const fig = figures(runs, ctx.size);
+    return {
+      figures: fig,
+      details: [phaseTable(runs)],
+      raw: {
+        perPage: PER_PAGE,
+        changedFraction: CHANGED_FRACTION,
+        targets: { fullSyncMaxRatio: FULL_SYNC_MAX_RATIO, resyncMaxRatio: RESYNC_MAX_RATIO, rssLimitMb: RSS_LIMIT_MB },
+        verdicts: Object.fromEntries(fig.filter((f) => f.verdict !== "info").map((f) => [f.figure, f.verdict])),
+        runs,
+      },
+    };
+  },
+};
