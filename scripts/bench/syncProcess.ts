@@ -1,9 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
 /**
  * The process whose time and memory the benchmark measures: a database, a FleetClient, a SyncRunner
  * wired as the server wires them, and the bare fetch-and-parse loop the sync is compared with, both
  * in this one process so they share the same HTTP stack, heap and CPU.
  */
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { type Database, openMigratedDatabase, type SqlConnection } from "../../packages/db/src/index.ts";
 import { createTestPostgresDatabase } from "../../packages/db/src/testing.ts";
@@ -40,14 +43,19 @@ let wired: Wired | null = null;
 let release: (() => Promise<void>) | null = null;
 
 /**
- * In-memory PGlite, or a fresh PostgreSQL database dropped on close. Opened here rather than with
+ * PGlite in a fresh temporary data directory (on disk, as the product runs it: an in-memory PGlite
+ * alone takes ~800 MB of RSS), or a fresh PostgreSQL database dropped on close. Opened here rather than with
  * openTestDatabase so that the drop happens even when closing the pool hangs (a query in flight
  * when the parent gives up): DROP DATABASE … WITH (FORCE) ends any connection left.
  */
 async function openBenchDatabase(kind: DbKind): Promise<Database> {
   if (kind === "pglite") {
-    const db = await openMigratedDatabase({ dataDir: "memory://" });
-    release = () => db.close();
+    const dataDir = await mkdtemp(join(tmpdir(), "enrollwatch-bench-"));
+    const db = await openMigratedDatabase({ dataDir });
+    release = async () => {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    };
     return db;
   }
   const pgdb = await createTestPostgresDatabase();

@@ -23,33 +23,34 @@ export function parseFleetTime(value: string | null | undefined): Date | null {
   if (value === null || value === undefined || value === "") return null;
   const match = RFC3339.exec(value);
   if (!match) throw new FleetTimeError(value);
-  const [, year, month, day, hour, minute, second] = match.map(Number);
+  // This runs for every timestamp of every host on every sync: read the parts once, build the
+  // instant with Date.UTC, and check the calendar arithmetically (no second parse, no extra Dates).
+  const year = Number(match[1]);
   if (year === 1) return null;
-  if (
-    year === undefined ||
-    month === undefined ||
-    day === undefined ||
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour === undefined ||
-    hour > 23 ||
-    minute === undefined ||
-    minute > 59 ||
-    second === undefined ||
-    second > 59
-  ) {
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     throw new FleetTimeError(value);
   }
-  const millis = Date.parse(value);
-  if (Number.isNaN(millis)) throw new FleetTimeError(value);
-  return new Date(millis);
+  const fraction = match[7];
+  const millis = fraction ? Math.floor(Number(`0${fraction}`) * 1000) : 0;
+  const zone = match[8] ?? "Z";
+  const offsetMinutes =
+    zone === "Z" ? 0 : (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
+  // Date.UTC reads years 0..99 as 1900..1999.
+  if (year < 100) utc.setUTCFullYear(year);
+  return offsetMinutes === 0 ? utc : new Date(utc.getTime() - offsetMinutes * 60_000);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  // Day 0 of the next month is the last day of this one; UTC avoids any local DST shift.
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] ?? 31;
 }
 
 // "On" followed optionally by a parenthesised mode: "On (manual)", "On (automatic)", "On (personal)",

@@ -78,8 +78,11 @@ export class FleetClient {
     needsDetails: (host: FleetListHost) => boolean = () => false,
     signal?: AbortSignal,
   ): AsyncGenerator<HostPage> {
-    let after = 0;
-    for (;;) {
+    // The next page is requested as soon as this one is parsed, so Fleet builds it while we
+    // validate and evaluate this one. Leaving early (error, consumer stops) aborts it.
+    const prefetch = new AbortController();
+    const pageSignal = signal ? AbortSignal.any([signal, prefetch.signal]) : prefetch.signal;
+    const fetchPage = (after: number): Promise<{ path: string; body: unknown }> => {
       const query = new URLSearchParams({
         page: "0",
         per_page: String(this.perPage),
@@ -88,23 +91,41 @@ export class FleetClient {
         after: String(after),
         device_mapping: "true",
       });
-      const { hosts } = await this.getJson(`/api/v1/fleet/hosts?${query}`, FleetHostListResponseSchema, signal);
-      if (hosts.length === 0) return;
-      for (const host of hosts) {
-        // A server that ignores the cursor would loop or reorder; refuse rather than guess.
-        if (host.id <= after) {
-          throw new FleetFetchError(
-            "malformed",
-            `Fleet returned host ${host.id} after host ${after} while paging by id: paging is not stable.`,
-          );
+      const path = `/api/v1/fleet/hosts?${query}`;
+      const pending = this.getParsed(path, pageSignal).then((body) => ({ path, body }));
+      pending.catch(() => {}); // handled when awaited; never an unhandled rejection if abandoned
+      return pending;
+    };
+    try {
+      let after = 0;
+      let next: Promise<{ path: string; body: unknown }> | null = fetchPage(after);
+      while (next) {
+        const { path, body }: { path: string; body: unknown } = await next;
+        const rawHosts: unknown = (body as { hosts?: unknown }).hosts;
+        const lastRaw = Array.isArray(rawHosts) ? (rawHosts.at(-1) as { id?: unknown } | undefined)?.id : undefined;
+        next =
+          Array.isArray(rawHosts) && rawHosts.length === this.perPage && typeof lastRaw === "number" && lastRaw > after
+            ? fetchPage(lastRaw)
+            : null;
+        const { hosts } = this.validate(path, body, FleetHostListResponseSchema);
+        if (hosts.length === 0) return;
+        for (const host of hosts) {
+          // A server that ignores the cursor would loop or reorder; refuse rather than guess.
+          if (host.id <= after) {
+            throw new FleetFetchError(
+              "malformed",
+              `Fleet returned host ${host.id} after host ${after} while paging by id: paging is not stable.`,
+            );
+          }
+          after = host.id;
         }
-        after = host.id;
+        const detailed = await this.mapConcurrently(hosts, async (host) =>
+          needsDetails(host) ? toHostRecord(host, await this.getHost(host.id, signal)) : toHostRecord(host),
+        );
+        yield { hosts: detailed };
       }
-      const detailed = await this.mapConcurrently(hosts, async (host) =>
-        needsDetails(host) ? toHostRecord(host, await this.getHost(host.id, signal)) : toHostRecord(host),
-      );
-      yield { hosts: detailed };
-      if (hosts.length < this.perPage) return;
+    } finally {
+      prefetch.abort();
     }
   }
 
@@ -132,13 +153,19 @@ export class FleetClient {
   }
 
   private async getJson<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
+    return this.validate(path, await this.getParsed(path, signal), schema);
+  }
+
+  private async getParsed(path: string, signal?: AbortSignal): Promise<unknown> {
     const text = await this.request("GET", path, signal);
-    let body: unknown;
     try {
-      body = JSON.parse(text);
+      return JSON.parse(text);
     } catch {
       throw new FleetFetchError("malformed", `Fleet sent a response that is not JSON for GET ${stripQuery(path)}.`);
     }
+  }
+
+  private validate<S extends z.ZodType>(path: string, body: unknown, schema: S): z.output<S> {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

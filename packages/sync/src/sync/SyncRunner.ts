@@ -12,8 +12,10 @@ import { loadSettings } from "../settings/SettingsStore.ts";
 import {
   type DeviceWrite,
   loadDeviceStates,
+  markDetailsFetched,
   markMissingFromFleet,
   type StoredDeviceState,
+  upsertOwners,
   writeDeviceBatch,
 } from "./DeviceStore.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
@@ -55,7 +57,7 @@ export class SyncRunner {
   private readonly now: () => Date;
 
   constructor(private readonly options: SyncRunnerOptions) {
-    this.batchSize = options.batchSize ?? 2000;
+    this.batchSize = options.batchSize ?? 5000;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -128,12 +130,21 @@ export class SyncRunner {
 
     // Phase 1: fetch and evaluate everything. Only compact writes are kept, not Fleet's JSON.
     const writes: DeviceWrite[] = [];
+    const detailsRefreshed: { id: string; key: string }[] = [];
     const seen = new Set<number>();
     const unenrollCandidates: string[] = [];
     const offlineMs = settings.offlineAfterDays * DAY_MS;
     const needsDetails = (host: FleetListHost) => {
       if (!APPLE_PLATFORMS.has(host.platform.toLowerCase())) return false;
       const previous = stored.get(host.id);
+      // Details fetched recently for the same list facts say the same thing: reuse them.
+      if (
+        previous?.detailsFetchedAt != null &&
+        now.getTime() - previous.detailsFetchedAt < DETAILS_REUSE_MS &&
+        previous.detailsKey === detailsKeyOf(host.mdm?.enrollment_status, host.last_enrolled_at, host.seen_time)
+      ) {
+        return false;
+      }
       // MDM not on and never seen on: only the host's details say whether it ever enrolled.
       if (!isMdmOn(host.mdm?.enrollment_status) && !previous?.everMdmEnrolled) return true;
       // Agent silent for long: an MDM check-in (details only) may still prove the device is around.
@@ -146,6 +157,13 @@ export class SyncRunner {
         const previous = stored.get(record.fleetHostId);
         const write = this.diff(record, previous, engineSettings, now);
         if (write) writes.push(write);
+        else if (record.detailed && previous) {
+          const s = record.snapshot;
+          detailsRefreshed.push({
+            id: previous.id,
+            key: detailsKeyOf(s.mdm?.enrollmentStatus, s.lastEnrolledAt, s.seenTime),
+          });
+        }
         const status = write?.status ?? previous?.status;
         if (
           settings.autoUnenrollEnabled &&
@@ -159,13 +177,30 @@ export class SyncRunner {
 
     // Phase 2: write, one transaction per batch; subscribers hear of each batch once it committed.
     let transitions = 0;
+    let ownerIds: Map<string, string> = new Map();
+    if (writes.length > 0) {
+      const conn = await db.connect();
+      try {
+        ownerIds = await upsertOwners(conn, writes);
+      } finally {
+        await conn.release();
+      }
+    }
     for (let i = 0; i < writes.length; i += this.batchSize) {
       const batch = writes.slice(i, i + this.batchSize);
       const conn = await db.connect();
       try {
-        const result = await writeDeviceBatch(conn, batch, runId, now);
+        const result = await writeDeviceBatch(conn, batch, ownerIds, runId, now);
         transitions += result.transitions;
         if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
+      } finally {
+        await conn.release();
+      }
+    }
+    if (detailsRefreshed.length > 0) {
+      const conn = await db.connect();
+      try {
+        await markDetailsFetched(conn, detailsRefreshed, now);
       } finally {
         await conn.release();
       }
@@ -249,7 +284,8 @@ export class SyncRunner {
     );
     const everMdmEnrolled = (previous?.everMdmEnrolled ?? false) || evaluation.mdmEnrolled;
     const fullRecord = { ...record, snapshot };
-    const hash = snapshotHash(fullRecord, evaluation.status, evaluation.problems, everMdmEnrolled);
+    const problemsJson = internProblems(evaluation.problems);
+    const hash = snapshotHash(fullRecord, evaluation.status, problemsJson, everMdmEnrolled);
     if (previous && previous.snapshotHash === hash && previous.missingFromFleetAt === null) return null;
     const changed = !previous || previous.status !== evaluation.status;
     return {
@@ -257,9 +293,12 @@ export class SyncRunner {
       record: fullRecord,
       status: evaluation.status,
       statusSince: changed ? now : (previous?.statusSince ?? now),
-      problems: evaluation.problems,
+      problemsJson,
       everMdmEnrolled,
       snapshotHash: hash,
+      detailsKey: record.detailed
+        ? detailsKeyOf(snapshot.mdm?.enrollmentStatus, snapshot.lastEnrolledAt, snapshot.seenTime)
+        : null,
       transition: changed ? { from: previous?.status ?? null, to: evaluation.status } : null,
     };
   }
@@ -273,6 +312,17 @@ function lastContact(snapshot: HostSnapshot): number {
 }
 
 const HOUR_MS = 3_600_000;
+/** Host details stay good this long while the host's list facts do not change. */
+const DETAILS_REUSE_MS = HOUR_MS;
+
+/** The list facts host details depend on; when they change, the details are fetched again. */
+function detailsKeyOf(
+  mdmStatus: string | null | undefined,
+  lastEnrolledAt: Date | null | undefined,
+  seenTime: Date | null | undefined,
+): string {
+  return `${mdmStatus ?? ""}|${lastEnrolledAt?.getTime() ?? ""}|${hour(seenTime ?? null) ?? ""}`;
+}
 /**
  * Fleet moves seen_time and detail_updated_at every few minutes for every healthy host. Statuses are
  * always computed from the fresh values; the stored copies only feed the dashboard's "last seen",
@@ -283,7 +333,20 @@ function hour(time: Date | null): number | null {
   return time === null ? null : Math.floor(time.getTime() / HOUR_MS);
 }
 
-function snapshotHash(record: FleetHostRecord, status: string, problems: unknown, everMdmEnrolled: boolean): string {
+// The owner's name comes only with host details, fetched for a few hosts: it is kept (Employee
+// upsert) but not part of the hash, or every detail fetch would look like a change.
+const internedProblems = new Map<string, string>();
+/** One string per distinct problem list: 100,000 devices share a few dozen. */
+function internProblems(problems: unknown): string {
+  const json = JSON.stringify(problems);
+  const known = internedProblems.get(json);
+  if (known !== undefined) return known;
+  if (internedProblems.size > 10_000) internedProblems.clear();
+  internedProblems.set(json, json);
+  return json;
+}
+
+function snapshotHash(record: FleetHostRecord, status: string, problems: string, everMdmEnrolled: boolean): string {
   const s = record.snapshot;
   return createHash("sha1")
     .update(
@@ -294,7 +357,6 @@ function snapshotHash(record: FleetHostRecord, status: string, problems: unknown
         record.osVersion,
         record.teamName,
         record.ownerEmail,
-        record.ownerName,
         s.platform,
         hour(s.seenTime),
         hour(s.detailUpdatedAt),
