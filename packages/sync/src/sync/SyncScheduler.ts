@@ -9,9 +9,12 @@ const SYNC_LOCK_KEY = 74_110_003;
 export type SyncAttempt = { ran: true; result: SyncRunResult } | { ran: false; reason: "another instance is syncing" };
 
 /**
- * Runs a sync on start, every `syncIntervalMinutes` (re-read after each run, so a settings change
+ * Runs a sync on start, every `syncIntervalMinutes` (re-read each time, so a settings change
  * applies from the next run), and on demand. Never two at once: in this process an on-demand
  * request joins the run in progress; across instances a PostgreSQL advisory lock lets one sync.
+ * The schedule is shared through the SyncRun table: an instance whose turn comes finds the last
+ * run any instance started and waits for the rest of the interval, so N instances still sync once
+ * per interval, and when one dies another picks the schedule up at its next check.
  */
 export class SyncScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -45,17 +48,25 @@ export class SyncScheduler {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    let waitMs = 60_000;
     try {
-      await this.runNow("schedule");
+      const intervalMs = (await loadSettings(this.db.prisma)).syncIntervalMinutes * 60_000;
+      const last = await this.db.prisma.syncRun.findFirst({
+        orderBy: { startedAt: "desc" },
+        select: { startedAt: true },
+      });
+      const dueIn = last ? last.startedAt.getTime() + intervalMs - Date.now() : 0;
+      if (dueIn > 1_000) {
+        waitMs = dueIn;
+      } else {
+        await this.runNow("schedule");
+        waitMs = intervalMs;
+      }
     } catch (error) {
       this.logger.error({ err: error }, "scheduled sync crashed");
     }
     if (this.stopped) return;
-    const minutes = await loadSettings(this.db.prisma).then(
-      (s) => s.syncIntervalMinutes,
-      () => 5,
-    );
-    this.timer = setTimeout(() => void this.tick(), minutes * 60_000);
+    this.timer = setTimeout(() => void this.tick(), Math.max(1_000, waitMs));
     this.timer.unref();
   }
 
@@ -64,6 +75,16 @@ export class SyncScheduler {
     try {
       if (!(await tryLock(conn))) return { ran: false, reason: "another instance is syncing" };
       try {
+        // Holding the lock, no run can be in progress: a RUNNING one was cut off (its instance died).
+        const { count } = await this.db.prisma.syncRun.updateMany({
+          where: { state: "RUNNING" },
+          data: {
+            state: "FAILED",
+            finishedAt: new Date(),
+            error: "The instance running this sync stopped before it finished.",
+          },
+        });
+        if (count > 0) this.logger.warn({ count }, "marked interrupted sync runs as failed");
         return { ran: true, result: await this.runner.run(trigger) };
       } finally {
         await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
