@@ -6,6 +6,7 @@ import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import { newSecret, seedAdminToken } from "./auth/ApiTokens.ts";
 import type { Config } from "./config.ts";
 import { installDatabase, prisma, uninstallDatabase } from "./db.ts";
+import { createEmployeeHttp } from "./employee/employeeHttp.ts";
 import type { Services } from "./graphql/context.ts";
 import { StatusSummaryCache } from "./graphql/StatusSummaryCache.ts";
 import { createYogaServer, type EnrollwatchYoga } from "./http/createYogaServer.ts";
@@ -105,6 +106,18 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     });
   });
   const serveDashboard = createDashboardHandler(config.DASHBOARD_DIR);
+  const employeeHttp = createEmployeeHttp({
+    services: {
+      scheduler: runtime.scheduler,
+      fleet: runtime.fleet,
+      // "Check again" asks Fleet and re-syncs: a few times a minute per employee is plenty.
+      checkLimiter: new RateLimiterMemory({ points: 3, duration: 60, keyPrefix: "employee-check" }),
+      agentDownloadUrl: config.AGENT_DOWNLOAD_URL,
+      mdmEnrollmentUrl: config.MDM_ENROLLMENT_URL,
+    },
+    secureCookies: (config.PUBLIC_URL ?? "").startsWith("https://"),
+    logger,
+  });
   const groups = new StatusEventGroups(feed);
   const ws = attachGraphqlWs({
     server,
@@ -123,6 +136,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "database unavailable", database: db.kind });
     }
     if (path === yoga.graphqlEndpoint) return yoga(req, res);
+    if (path.startsWith("/employee/") && (await employeeHttp.handle(path, req, res))) return;
     return serveDashboard(req, res);
   }
 

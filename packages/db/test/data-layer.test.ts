@@ -23,6 +23,8 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
         "AuditEntry",
         "Device",
         "Employee",
+        "EmployeeLink",
+        "EmployeeSession",
         "OutboundMessage",
         "Settings",
         "StatusEvent",

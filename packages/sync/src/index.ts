@@ -7,6 +7,14 @@ export {
   type FleetFetchErrorKind,
 } from "./fleet/FleetClient.ts";
 export type { FleetHostRecord } from "./fleet/FleetHostRecord.ts";
+export {
+  DEFAULT_LINK_TTL_MS,
+  ENROLLMENT_LINK_PLACEHOLDER,
+  hashToken,
+  issueEmployeeLink,
+  type LinkRedemption,
+  redeemEmployeeLink,
+} from "./messages/EmployeeLinks.ts";
 export { type MessageLinks, renderMessage } from "./messages/MessageTemplates.ts";
 export { enqueueMessage } from "./messages/Outbox.ts";
 export { type DeliveryReport, OutboxWorker } from "./messages/OutboxWorker.ts";

@@ -1,50 +1,9 @@
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { DATABASE_KINDS } from "@enrollwatch/db/testing";
-import nodemailer from "nodemailer";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OutboxWorker, updateSettings } from "../src/index.ts";
+import { startSmtp } from "./SmtpTestServer.ts";
 import { createSyncHarness, DAY_MS, type SyncHarness } from "./SyncHarness.ts";
-
-interface ReceivedMail {
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on an ephemeral port that keeps what it receives. */
-async function startSmtp(options: { rejectFirst?: number } = {}) {
-  const received: ReceivedMail[] = [];
-  let toReject = options.rejectFirst ?? 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    onData(stream, session, callback) {
-      let raw = "";
-      stream.on("data", (chunk: Buffer) => {
-        raw += chunk.toString("utf8");
-      });
-      stream.on("end", () => {
-        if (toReject > 0) {
-          toReject--;
-          const error = Object.assign(new Error("mailbox busy, try later"), { responseCode: 451 });
-          return callback(error);
-        }
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server.server, "listening");
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    received,
-    transport: nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe.each(DATABASE_KINDS)("remediation policies on %s", (kind) => {
   let h: SyncHarness;

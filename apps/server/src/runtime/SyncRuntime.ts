@@ -65,6 +65,7 @@ export async function createSyncRuntime(
     transport,
     from: config.MAIL_FROM,
     logger: logger.child({ part: "outbox" }),
+    enrollmentPageUrl: () => `${config.PUBLIC_URL ?? publicUrl()}/enroll`,
   });
   return {
     fleet,

@@ -1,4 +1,5 @@
 import type { MessageKind } from "../engine/vocabulary.ts";
+import { ENROLLMENT_LINK_PLACEHOLDER } from "./EmployeeLinks.ts";
 
 /** Where the employee goes to fix their device; the configured URLs of the deployment. */
 export interface MessageLinks {
@@ -39,7 +40,8 @@ export function renderMessage(kind: MessageKind, ctx: MessageContext, links: Mes
   const hello = ctx.employeeName ? `Hello ${ctx.employeeName},` : "Hello,";
   const device = `${ctx.deviceName}${ctx.serial ? ` (serial ${ctx.serial})` : ""}`;
   const what = PLATFORM_NAMES[ctx.platform.toLowerCase()] ?? "device";
-  const page = links.enrollmentPageUrl ? `\nYour enrollment page: ${links.enrollmentPageUrl}\n` : "";
+  // The personal sign-in link is made when the message is sent (OutboxWorker), never stored.
+  const page = `\nYour enrollment page (a personal link, valid for 7 days): ${ENROLLMENT_LINK_PLACEHOLDER}\n`;
   const sign = "\nOnce you have done this, your device shows as correctly enrolled within 30 minutes.\n\nIT team";
   switch (kind) {
     case "ENROLLMENT_INVITATION":

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@enrollwatch/db";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
+import { ENROLLMENT_LINK_PLACEHOLDER, issueEmployeeLink } from "./EmployeeLinks.ts";
 
 export interface OutboxWorkerOptions {
   prisma: PrismaClient;
@@ -8,6 +9,8 @@ export interface OutboxWorkerOptions {
   transport: Transporter | null;
   from: string;
   logger: Logger;
+  /** The employee page; each sent message gets its own sign-in link to it. */
+  enrollmentPageUrl?: () => string;
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -69,6 +72,15 @@ export class OutboxWorker {
     return this.running;
   }
 
+  /** Fills in a fresh single-use link for the recipient; only this message ever holds the token. */
+  private async withSignInLink(message: { id: string; body: string; employeeId: string | null }): Promise<string> {
+    if (!message.body.includes(ENROLLMENT_LINK_PLACEHOLDER)) return message.body;
+    const base = this.options.enrollmentPageUrl?.();
+    if (!message.employeeId || !base) return message.body.replace(ENROLLMENT_LINK_PLACEHOLDER, base ?? "");
+    const token = await issueEmployeeLink(this.options.prisma, message.employeeId, message.id, this.now());
+    return message.body.replace(ENROLLMENT_LINK_PLACEHOLDER, `${base}?token=${token}`);
+  }
+
   private async deliver(): Promise<DeliveryReport> {
     const { prisma, transport } = this.options;
     const report: DeliveryReport = { sent: 0, retrying: 0, failed: 0, unsent: 0 };
@@ -99,7 +111,7 @@ export class OutboxWorker {
             from: this.options.from,
             to: message.recipient,
             subject: message.subject,
-            text: message.body,
+            text: await this.withSignInLink(message),
           });
           await prisma.outboundMessage.update({
             where: { id: message.id },

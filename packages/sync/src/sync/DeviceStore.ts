@@ -41,12 +41,16 @@ export interface DeviceWrite {
  * Every stored device's state, read as one JSON document: PGlite decodes row sets slowly, and one
  * text value parses several times faster than 100,000 rows (on PostgreSQL too).
  */
-export async function loadDeviceStates(conn: SqlConnection): Promise<Map<number, StoredDeviceState>> {
+export async function loadDeviceStates(
+  conn: SqlConnection,
+  onlyFleetHostId?: number,
+): Promise<Map<number, StoredDeviceState>> {
   const [row] = await conn.query<{ states: string | null }>(
     `SELECT json_agg(json_build_array(id, "fleetHostId", status, ${epoch('"statusSince"')}, ${epoch('"purgedAt"')},
               "purgedBy", "everMdmEnrolled", ${epoch('"lastMdmEnrolledAt"')}, ${epoch('"lastMdmCheckedInAt"')},
               "snapshotHash", ${epoch('"missingFromFleetAt"')}, ${epoch('"detailsFetchedAt"')}, "detailsKey"))::text AS states
-       FROM "Device"`,
+       FROM "Device"${onlyFleetHostId === undefined ? "" : ' WHERE "fleetHostId" = $1'}`,
+    onlyFleetHostId === undefined ? [] : [onlyFleetHostId],
   );
   type Tuple = [
     string,
@@ -110,7 +114,7 @@ export async function writeDeviceBatch(
   conn: SqlConnection,
   writes: DeviceWrite[],
   ownerIds: ReadonlyMap<string, string>,
-  syncRunId: string,
+  syncRunId: string | null,
   now: Date,
 ): Promise<BatchResult> {
   if (writes.length === 0) return { maxSeq: null, transitions: 0 };

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { isMdmOn } from "../engine/FleetTime.ts";
 import { evaluateDevice, type HostSnapshot } from "../engine/StatusEngine.ts";
 import type { EventPublisher } from "../events/EnrollwatchTopics.ts";
-import type { FleetClient } from "../fleet/FleetClient.ts";
+import { type FleetClient, FleetFetchError } from "../fleet/FleetClient.ts";
 import type { FleetHostRecord } from "../fleet/FleetHostRecord.ts";
 import type { FleetListHost } from "../fleet/FleetSchemas.ts";
 import { type Settings, toEngineSettings } from "../settings/SettingsSchema.ts";
@@ -114,6 +114,36 @@ export class SyncRunner {
         unenrolled: 0,
         pendingUnenroll: 0,
       };
+    }
+  }
+
+  /**
+   * Re-evaluates one device from its host details right away (the employee's "check again"),
+   * writing it and its transition like a full sync would. Returns its status, or null when Fleet
+   * does not know the host.
+   */
+  async syncDevice(fleetHostId: number): Promise<{ status: string; changed: boolean } | null> {
+    const { db, fleet, publisher } = this.options;
+    const now = this.now();
+    const settings = await loadSettings(db.prisma);
+    const conn = await db.connect();
+    try {
+      const previous = (await loadDeviceStates(conn, fleetHostId)).get(fleetHostId);
+      let record: FleetHostRecord;
+      try {
+        record = await fleet.getHostRecord(fleetHostId);
+      } catch (error) {
+        if (error instanceof FleetFetchError && error.kind === "not_found") return null;
+        throw error;
+      }
+      const write = this.diff(record, previous, toEngineSettings(settings), now);
+      if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
+      const ownerIds = await upsertOwners(conn, [write]);
+      const result = await writeDeviceBatch(conn, [write], ownerIds, null, now);
+      if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
+      return { status: write.status, changed: write.transition !== null };
+    } finally {
+      await conn.release();
     }
   }
 

@@ -20,6 +20,7 @@ export class SyncScheduler {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<SyncAttempt> | undefined;
   private stopped = false;
+  private deviceCheck: Promise<unknown> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -40,10 +41,49 @@ export class SyncScheduler {
 
   /** Runs a sync now, or waits for the one already running in this process. */
   runNow(trigger = "manual"): Promise<SyncAttempt> {
-    this.current ??= this.runLocked(trigger).finally(() => {
-      this.current = undefined;
-    });
+    // A device check in progress finishes first: both hold the sync lock, which PGlite's single
+    // session would otherwise grant twice.
+    const checking = this.deviceCheck ?? Promise.resolve();
+    this.current ??= checking
+      .then(() => this.runLocked(trigger))
+      .finally(() => {
+        this.current = undefined;
+      });
     return this.current;
+  }
+
+  /**
+   * Re-checks one device now, unless a full sync is running (it will check the device anyway): the
+   * same lock keeps the two from writing over each other.
+   */
+  async checkDevice(
+    fleetHostId: number,
+  ): Promise<{ ran: true; status: string; changed: boolean } | { ran: false; reason: string }> {
+    if (this.current || this.deviceCheck) return { ran: false, reason: "a sync is running and will check the device" };
+    const check = this.checkDeviceLocked(fleetHostId);
+    this.deviceCheck = check.catch(() => {});
+    try {
+      return await check;
+    } finally {
+      this.deviceCheck = undefined;
+    }
+  }
+
+  private async checkDeviceLocked(
+    fleetHostId: number,
+  ): Promise<{ ran: true; status: string; changed: boolean } | { ran: false; reason: string }> {
+    const conn = await this.db.connect();
+    try {
+      if (!(await tryLock(conn))) return { ran: false, reason: "a sync is running and will check the device" };
+      try {
+        const result = await this.runner.syncDevice(fleetHostId);
+        return result ? { ran: true, ...result } : { ran: false, reason: "Fleet does not know this device any more" };
+      } finally {
+        await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
+      }
+    } finally {
+      await conn.release();
+    }
   }
 
   private async tick(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Prisma } from "@enrollwatch/db";
 import type { ENROLLMENT_STATUSES } from "@enrollwatch/sync";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
+import { AuditEntryRef } from "./AuditEntry.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 
@@ -47,6 +48,18 @@ export const DeviceRef = builder.prismaNode("Device", {
       description: "Every problem detected, the one behind `status` first; empty when ENROLLED.",
       select: { problems: true },
       resolve: (d) => asProblems(d.problems),
+    }),
+    activity: t.field({
+      type: [AuditEntryRef],
+      description:
+        "What people did with this device, newest first: messages sent, unenrolment, the owner's visits and checks.",
+      args: { first: t.arg.int({ required: false, defaultValue: 50 }) },
+      resolve: (d, args) =>
+        prisma.auditEntry.findMany({
+          where: { target: d.id },
+          orderBy: { at: "desc" },
+          take: Math.min(Math.max(args.first ?? 50, 1), 200),
+        }),
     }),
     history: t.relatedConnection("events", {
       cursor: "seq",

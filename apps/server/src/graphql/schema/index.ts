@@ -10,6 +10,7 @@ import "./StatusSummary.ts";
 import "./Settings.ts";
 import "./SyncRun.ts";
 import "./ApiToken.ts";
+import "./AuditEntry.ts";
 
 builder.queryType({ description: "Read the fleet's enrolment health. Any valid token." });
 builder.mutationType({ description: "Change settings and act on devices. ADMIN tokens only." });
