@@ -141,6 +141,9 @@ describe.each(DATABASE_KINDS)("remediation policies on %s", (kind) => {
       for (const message of queued) {
         const mail = smtp.received.find((m) => m.to.includes(message.recipient));
         expect(mail?.raw).toContain("Subject: Please enroll your");
+        // Plain text and HTML alternatives.
+        expect(mail?.raw).toContain("Content-Type: text/plain");
+        expect(mail?.raw).toContain("Content-Type: text/html");
         expect(mail?.raw).toContain(message.device?.name.slice(0, 10));
         expect(ids).toContain(message.device?.fleetHostId);
       }

@@ -61,3 +61,32 @@ export function renderMessage(kind: MessageKind, ctx: MessageContext, links: Mes
       };
   }
 }
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/**
+ * The HTML alternative of a message, made from its text at send time (when the sign-in link is in
+ * it): paragraphs, numbered steps as a list, links clickable. Everything is escaped first.
+ */
+export function htmlFromText(subject: string, text: string): string {
+  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  const linkify = (value: string) =>
+    value.replace(
+      /https?:\/\/[^\s<]+/g,
+      (url) => `<a href="${url}">${url.length > 60 ? "your personal link" : url}</a>`,
+    );
+  const blocks = text.trim().split(/\n{2,}/);
+  const body = blocks
+    .map((block) => {
+      const lines = block.split("\n");
+      if (lines.every((line) => /^\d+\. /.test(line) || line.trim() === "")) {
+        return `<ol>${lines
+          .filter((l) => l.trim())
+          .map((l) => `<li>${linkify(escape(l.replace(/^\d+\. /, "")))}</li>`)
+          .join("")}</ol>`;
+      }
+      return `<p>${lines.map((l) => linkify(escape(l))).join("<br>")}</p>`;
+    })
+    .join("\n");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(subject)}</title></head><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:36em">${body}</body></html>`;
+}

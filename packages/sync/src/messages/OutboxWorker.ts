@@ -2,6 +2,7 @@ import type { PrismaClient } from "@enrollwatch/db";
 import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
 import { ENROLLMENT_LINK_PLACEHOLDER, issueEmployeeLink } from "./EmployeeLinks.ts";
+import { htmlFromText } from "./MessageTemplates.ts";
 
 export interface OutboxWorkerOptions {
   prisma: PrismaClient;
@@ -107,11 +108,13 @@ export class OutboxWorker {
         });
         if (claimed.count !== 1) continue;
         try {
+          const text = await this.withSignInLink(message);
           await transport.sendMail({
             from: this.options.from,
             to: message.recipient,
             subject: message.subject,
-            text: await this.withSignInLink(message),
+            text,
+            html: htmlFromText(message.subject, text),
           });
           await prisma.outboundMessage.update({
             where: { id: message.id },
