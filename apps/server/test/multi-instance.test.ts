@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { createTestPostgresDatabase, type TestPostgresDatabase } from "@enrollwatch/db/testing";
@@ -15,6 +15,7 @@ const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 interface Instance {
   url: string;
   child: ChildProcess;
+  output(): string;
 }
 
 /** A real Enrollwatch process, as a deployment runs several behind a load balancer. */
@@ -40,7 +41,7 @@ async function startInstance(env: Record<string, string>): Promise<Instance> {
     });
     child.on("exit", (code) => reject(new Error(`instance exited (${code}):\n${output}`)));
   });
-  return { url, child };
+  return { url, child, output: () => output };
 }
 
 async function syncNow(
@@ -144,4 +145,62 @@ describe("two instances on PostgreSQL and Redis", () => {
     expect(runs.data.syncRuns.map((r) => r.state)).toEqual(["SUCCEEDED", "FAILED", "SUCCEEDED"]);
     expect(runs.data.syncRuns[1]?.error).toBe("The instance running this sync stopped before it finished.");
   }, 60_000);
+
+  it("a Redis restart under load loses no event: every subscriber gets each exactly once", async () => {
+    a = await startInstance({
+      DATABASE_URL: pg.url,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      FLEET_URL: sim.url,
+      FLEET_API_TOKEN: sim.token,
+    });
+    const head = await fetch(`${b.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}`, [CSRF_HEADER]: "1" },
+      body: JSON.stringify({ query: "{ statusEvents(first: 1000) { seq } }" }),
+    }).then((r) => r.json() as Promise<{ data: { statusEvents: { seq: string }[] } }>);
+    const before = head.data.statusEvents.length;
+    const { client, events } = subscribe(b);
+    expect(await take(events, before, 10_000)).toHaveLength(before);
+
+    execSync("redis-cli -h 127.0.0.1 -p 6379 shutdown nosave || true");
+    try {
+      for (const id of sim.model.hostIds().slice(40, 80)) {
+        const p = sim.model.profile(id);
+        if (p?.platform === "darwin" && p.mdm)
+          sim.model.setState(id, sim.model.stateOf(id) === "PROFILE_REMOVED" ? "HEALTHY" : "PROFILE_REMOVED");
+      }
+      const result = await syncNow(a);
+      expect(result.data?.state).toBe("SUCCEEDED");
+      const expected = result.data?.transitions ?? 0;
+      expect(expected).toBeGreaterThan(0);
+      // With Redis down the signal is lost; the subscriber's instance finds the events on its own.
+      const received = await take(events, expected, 15_000);
+      expect(received.length, b.output().slice(-3000)).toBe(expected);
+      const seqs = received.map((e) => e.data?.statusEvents.seq);
+      expect(new Set(seqs).size).toBe(expected);
+    } finally {
+      execSync(
+        'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log',
+      );
+    }
+    for (let i = 0; i < 50; i++) {
+      try {
+        execSync("redis-cli -h 127.0.0.1 -p 6379 ping", { stdio: "ignore" });
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    // After Redis is back, signals flow again and nothing arrives twice.
+    for (const id of sim.model.hostIds().slice(80, 110)) {
+      const p = sim.model.profile(id);
+      if (p?.platform === "darwin" && p.mdm) sim.model.setState(id, "PROFILE_REMOVED");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const next = await syncNow(a);
+    const more = await take(events, next.data?.transitions ?? 0, 15_000);
+    expect(more).toHaveLength(next.data?.transitions ?? -1);
+    expect(await take(events, 1, 1_000)).toEqual([]);
+    await client.dispose();
+  }, 90_000);
 });

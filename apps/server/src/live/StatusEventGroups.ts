@@ -52,12 +52,28 @@ export class StatusEventGroups {
       args.contextValue.viewer?.role,
     ]);
 
+    return this.member(key, args, afterSeq, filter);
+  }
+
+  /**
+   * The group is looked up when the stream starts, not before: a group whose last member leaves in
+   * between is closed, and joining it then would wait forever.
+   */
+  private async *member(
+    key: string,
+    args: GroupableArgs,
+    afterSeq: bigint | null,
+    filter: DeviceFilter | null,
+  ): AsyncGenerator<ExecutionResult> {
     let group = this.groups.get(key);
     if (!group) {
-      group = new Group(args, filter, this.feed, () => this.groups.delete(key));
+      const created = new Group(args, filter, this.feed, () => {
+        if (this.groups.get(key) === created) this.groups.delete(key);
+      });
+      group = created;
       this.groups.set(key, group);
     }
-    return group.join(args, afterSeq, filter);
+    yield* group.join(args, afterSeq, filter);
   }
 
   get size(): number {
