@@ -12,6 +12,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Stops the machine's PostgreSQL: run on its own, after the rest (`pnpm test:faults`).
+        test: {
+          name: "faults",
+          include: ["apps/server/fault-tests/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
       // The dashboard's component tests run in jsdom with Solid's compiler (apps/web/vitest.config.ts).
       "apps/web/vitest.config.ts",
     ],

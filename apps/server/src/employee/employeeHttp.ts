@@ -50,7 +50,18 @@ export function createEmployeeHttp(options: {
           new Response(JSON.stringify({ errors: [{ message: "Request too large." }] }), { status: 413 }),
         );
       }
-      const employee = await authenticateEmployee(request.headers.get("cookie"));
+      const employee = await authenticateEmployee(request.headers.get("cookie")).catch(() => undefined);
+      if (employee === undefined) {
+        return endResponse(
+          new Response(
+            JSON.stringify({ errors: [{ message: "The service is temporarily unavailable; try again shortly." }] }),
+            {
+              status: 503,
+              headers: { "content-type": "application/json", "retry-after": "5" },
+            },
+          ),
+        );
+      }
       if (!employee) {
         return endResponse(
           new Response(

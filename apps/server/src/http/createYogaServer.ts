@@ -55,7 +55,17 @@ function useTransportGuards(
       }
       const wantsPage = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
       if (wantsPage) return;
-      const viewer = await authenticate(request.headers.get("authorization"));
+      let viewer: Viewer | null;
+      try {
+        viewer = await authenticate(request.headers.get("authorization"));
+      } catch {
+        // The database is unreachable: say so plainly (details stay in the server's logs).
+        return endResponse(
+          jsonError(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable; try again shortly.", {
+            "retry-after": "5",
+          }),
+        );
+      }
       if (!viewer) {
         return endResponse(
           jsonError(401, "UNAUTHENTICATED", "Missing or invalid API token: send Authorization: Bearer <token>.", {

@@ -54,7 +54,13 @@ export function attachGraphqlWs(options: GraphqlWsOptions): { close(): Promise<v
       connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 5_000,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization;
-        const viewer = await authenticate(typeof raw === "string" ? raw : null);
+        let viewer: Viewer | null;
+        try {
+          viewer = await authenticate(typeof raw === "string" ? raw : null);
+        } catch {
+          ctx.extra.socket.close(1013, "Temporarily unavailable; reconnect shortly");
+          return false;
+        }
         if (!viewer) {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, "Unauthorized: send { authorization: 'Bearer <token>' }");
           return false;
