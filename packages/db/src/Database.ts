@@ -100,27 +100,19 @@ async function openPostgres(databaseUrl: string, poolSize: number, queries: Quer
     throw describeConnectionError(error, databaseUrl);
   }
   const prisma = queries.client(new PrismaPg(pool));
-  let closed = false;
-  const db: Database = {
+  return assemble({
     kind: "postgres",
     location: redactUrl(databaseUrl),
     prisma,
+    queries,
     async connect() {
       const client = await pool.connect().catch((error: unknown) => {
         throw describeConnectionError(error, databaseUrl);
       });
       return pgConnection(client, async () => client.release());
     },
-    migrate: (dir) => migrateWith(db, dir),
-    onQuery: (listener) => queries.on(listener),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await prisma.$disconnect();
-      await pool.end();
-    },
-  };
-  return db;
+    closeDriver: () => pool.end(),
+  });
 }
 
 async function openPGlite(dataDir: string, queries: QueryEvents): Promise<Database> {
@@ -137,21 +129,38 @@ async function openPGlite(dataDir: string, queries: QueryEvents): Promise<Databa
     );
   }
   const prisma = queries.client(new PrismaPGlite(pglite));
-  let closed = false;
-  const db: Database = {
+  return assemble({
     kind: "pglite",
     location,
     prisma,
-    async connect() {
-      return pgliteConnection(pglite);
-    },
+    queries,
+    connect: async () => pgliteConnection(pglite),
+    closeDriver: () => pglite.close(),
+  });
+}
+
+/** The parts both back ends share: migrations, query events, closing once. */
+function assemble(parts: {
+  kind: DatabaseKind;
+  location: string;
+  prisma: PrismaClient;
+  queries: QueryEvents;
+  connect(): Promise<SqlConnection>;
+  closeDriver(): Promise<void>;
+}): Database {
+  let closed = false;
+  const db: Database = {
+    kind: parts.kind,
+    location: parts.location,
+    prisma: parts.prisma,
+    connect: parts.connect,
     migrate: (dir) => migrateWith(db, dir),
-    onQuery: (listener) => queries.on(listener),
+    onQuery: (listener) => parts.queries.on(listener),
     async close() {
       if (closed) return;
       closed = true;
-      await prisma.$disconnect();
-      await pglite.close();
+      await parts.prisma.$disconnect();
+      await parts.closeDriver();
     },
   };
   return db;
