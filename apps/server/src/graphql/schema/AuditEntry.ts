@@ -1,5 +1,6 @@
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
+import { pageSize } from "./paging.ts";
 
 export const AuditEntryRef = builder.prismaObject("AuditEntry", {
   description: "Who changed what, and when.",
@@ -20,6 +21,6 @@ builder.queryField("auditEntries", (t) =>
     description: "The audit log, newest first.",
     args: { first: t.arg.int({ required: false, defaultValue: 50 }) },
     resolve: (_root, args) =>
-      prisma.auditEntry.findMany({ orderBy: { at: "desc" }, take: Math.min(Math.max(args.first ?? 50, 1), 500) }),
+      prisma.auditEntry.findMany({ orderBy: { at: "desc" }, take: pageSize(args.first, 50, 500) }),
   }),
 );

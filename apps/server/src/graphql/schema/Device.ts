@@ -5,6 +5,7 @@ import { builder } from "../builder.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
+import { pageSize } from "./paging.ts";
 
 builder.prismaObject("Employee", {
   description: "A device owner, as Fleet maps devices to people.",
@@ -58,7 +59,7 @@ export const DeviceRef = builder.prismaNode("Device", {
         prisma.auditEntry.findMany({
           where: { target: d.id },
           orderBy: { at: "desc" },
-          take: Math.min(Math.max(args.first ?? 50, 1), 200),
+          take: pageSize(args.first, 50, 200),
         }),
     }),
     history: t.relatedConnection("events", {

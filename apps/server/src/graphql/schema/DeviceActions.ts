@@ -4,6 +4,7 @@ import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { MessageKindEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, NotFoundError, requireAdmin } from "./errors.ts";
+import { pageSize } from "./paging.ts";
 import { isUuid } from "./SyncRun.ts";
 
 /** A Device's Relay id to its database id; anything else is an unknown device. */
@@ -44,7 +45,7 @@ builder.queryField("outboundMessages", (t) =>
         ...query,
         where: args.deviceId ? { deviceId: deviceIdFrom(String(args.deviceId)) } : {},
         orderBy: { createdAt: "desc" },
-        take: Math.min(Math.max(args.first ?? 50, 1), 500),
+        take: pageSize(args.first, 50, 500),
       }),
   }),
 );

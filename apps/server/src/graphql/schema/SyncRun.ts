@@ -2,6 +2,7 @@ import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { SyncRunStateEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, NotFoundError, requireAdmin } from "./errors.ts";
+import { pageSize } from "./paging.ts";
 
 export const SyncRunRef = builder.prismaObject("SyncRun", {
   description: "One sync with Fleet.",
@@ -32,7 +33,7 @@ builder.queryField("syncRuns", (t) =>
       prisma.syncRun.findMany({
         ...query,
         orderBy: { startedAt: "desc" },
-        take: Math.min(Math.max(args.first ?? 20, 1), 200),
+        take: pageSize(args.first, 20, 200),
       }),
   }),
 );
