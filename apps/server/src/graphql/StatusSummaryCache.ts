@@ -15,6 +15,7 @@ export interface StatusSummary {
 export class StatusSummaryCache {
   private cached: Promise<StatusSummary> | undefined;
   private readonly stopListening: () => void;
+  private readonly listeners = new Set<() => void>();
 
   constructor(pubsub: EnrollwatchPubSub) {
     const signals = pubsub.subscribe("statusEvents");
@@ -39,11 +40,23 @@ export class StatusSummaryCache {
     return this.cached;
   }
 
+  /**
+   * Invalidates, then tells listeners: a subscriber woken here always reads the new value (had it
+   * listened to the pub/sub itself, it could read the cache before the cache heard the signal).
+   */
   invalidate(): void {
     this.cached = undefined;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` after every change; returns the way to stop. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   close(): void {
+    this.listeners.clear();
     this.stopListening();
   }
 }

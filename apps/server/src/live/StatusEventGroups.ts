@@ -240,6 +240,7 @@ class Group {
       if (afterSeq !== null && afterSeq < member.joinedAt) {
         yield* await executeOver(args, replayEvents(afterSeq, member.joinedAt, filter));
       }
+      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
       last = last > member.joinedAt ? last : member.joinedAt;
       for (;;) {
         while (queue.length > 0) {

@@ -69,7 +69,7 @@ const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;"
  * it): paragraphs, numbered steps as a list, links clickable. Everything is escaped first.
  */
 export function htmlFromText(subject: string, text: string): string {
-  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
   const linkify = (value: string) =>
     value.replace(
       /https?:\/\/[^\s<]+/g,
@@ -82,11 +82,11 @@ export function htmlFromText(subject: string, text: string): string {
       if (lines.every((line) => /^\d+\. /.test(line) || line.trim() === "")) {
         return `<ol>${lines
           .filter((l) => l.trim())
-          .map((l) => `<li>${linkify(escape(l.replace(/^\d+\. /, "")))}</li>`)
+          .map((l) => `<li>${linkify(escapeHtml(l.replace(/^\d+\. /, "")))}</li>`)
           .join("")}</ol>`;
       }
-      return `<p>${lines.map((l) => linkify(escape(l))).join("<br>")}</p>`;
+      return `<p>${lines.map((l) => linkify(escapeHtml(l))).join("<br>")}</p>`;
     })
     .join("\n");
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(subject)}</title></head><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:36em">${body}</body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:36em">${body}</body></html>`;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { builder } from "../builder.ts";
-import type { StatusSummary } from "../StatusSummaryCache.ts";
+import type { StatusSummary, StatusSummaryCache } from "../StatusSummaryCache.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 
 const StatusCountRef = builder.objectRef<StatusSummary["counts"][number]>("StatusCount").implement({
@@ -34,27 +34,35 @@ builder.subscriptionField("statusSummary", (t) =>
   }),
 );
 
-async function* summaryStream(services: {
-  summary: { get(): Promise<StatusSummary> };
-  pubsub: { subscribe(topic: "statusEvents"): AsyncIterable<unknown> };
-}): AsyncGenerator<StatusSummary> {
-  const signals = services.pubsub.subscribe("statusEvents")[Symbol.asyncIterator]();
+async function* summaryStream(services: { summary: StatusSummaryCache }): AsyncGenerator<StatusSummary> {
+  const { summary } = services;
+  let changed = false;
+  let wake: (() => void) | undefined;
+  const stop = summary.onChange(() => {
+    changed = true;
+    wake?.();
+  });
   try {
-    let last = await services.summary.get();
+    let last = await summary.get();
     yield last;
     let lastAt = Date.now();
     for (;;) {
-      const next = await signals.next();
-      if (next.done) return;
+      if (!changed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
       const wait = MIN_INTERVAL_MS - (Date.now() - lastAt);
       if (wait > 0) await sleep(wait);
-      const summary = await services.summary.get();
+      changed = false;
+      const next = await summary.get();
       lastAt = Date.now();
-      if (JSON.stringify(summary) === JSON.stringify(last)) continue;
-      last = summary;
-      yield summary;
+      if (JSON.stringify(next) === JSON.stringify(last)) continue;
+      last = next;
+      yield next;
     }
   } finally {
-    await signals.return?.();
+    stop();
   }
 }

@@ -1,0 +1,301 @@
+import { A, useParams } from "@solidjs/router";
+import { createQuery } from "@urql/solid";
+import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { useApp, useIsAdmin } from "../../app/context.ts";
+import { Notice } from "../../components/Notice.tsx";
+import { StatusBadge } from "../../components/StatusBadge.tsx";
+import { formatDateTime, formatRelative } from "../../lib/format.ts";
+import { platformLabel, STATUS_INFO } from "../../lib/status.ts";
+import { DeviceActions } from "./DeviceActions.tsx";
+import {
+  type DeviceDetail,
+  DeviceDetailQuery,
+  DeviceHistoryQuery,
+  type HistoryEvent,
+  type OutboundMessage,
+  type Problem,
+} from "./documents.ts";
+
+const HISTORY_PAGE = 20;
+
+function isDevice(node: { __typename: string } | null | undefined): node is DeviceDetail {
+  return node?.__typename === "Device";
+}
+
+/** Route ids are Relay ids (base64, may hold "/" or "+"): links encode them, this decodes. */
+function decodeId(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? "");
+  } catch {
+    return raw ?? "";
+  }
+}
+
+export function WhyThisStatus(props: { status: DeviceDetail["status"]; problems: Problem[] }) {
+  return (
+    <section class="panel" aria-labelledby="why-title" data-testid="why">
+      <h2 id="why-title">Why this status?</h2>
+      <Show
+        when={props.problems.length > 0}
+        fallback={<p>Nothing to do: the agent is reporting and MDM is on where the platform uses it.</p>}
+      >
+        <For each={props.problems}>
+          {(problem, i) => (
+            <article class="problem" data-testid="problem">
+              <h3>
+                <StatusBadge status={problem.status} />
+                <span class="muted"> {i() === 0 ? "— the reason for the current status" : "— also detected"}</span>
+              </h3>
+              <p class="muted">{STATUS_INFO[problem.status].meaning}.</p>
+              <h4>Possible causes</h4>
+              <ul class="causes">
+                <For each={problem.causes}>
+                  {(cause) => (
+                    <li classList={{ likely: cause.likely }} data-likely={cause.likely ? "true" : undefined}>
+                      <Show when={cause.likely}>
+                        <span class="tag likely-tag">Likely</span>{" "}
+                      </Show>
+                      {cause.text}
+                    </li>
+                  )}
+                </For>
+              </ul>
+              <h4>What to do</h4>
+              <p class="remediation" data-testid="remediation">
+                {problem.remediation.text}
+              </p>
+            </article>
+          )}
+        </For>
+      </Show>
+    </section>
+  );
+}
+
+function Timeline(props: { events: HistoryEvent[]; hasMore: boolean; loadingMore: boolean; onMore(): void }) {
+  return (
+    <section class="panel" aria-labelledby="timeline-title" data-testid="timeline">
+      <h2 id="timeline-title">Status timeline</h2>
+      <Show when={props.events.length > 0} fallback={<p class="muted">No transitions recorded.</p>}>
+        <ol class="timeline">
+          <For each={props.events}>
+            {(event) => (
+              <li data-seq={event.seq}>
+                <time datetime={event.at}>{formatDateTime(event.at)}</time>
+                <span class="timeline-change">
+                  <Show when={event.from} fallback={<span class="muted">first seen as</span>}>
+                    {(from) => <StatusBadge status={from()} class="small" />}
+                  </Show>
+                  <span aria-hidden="true"> → </span>
+                  <span class="sr-only">to</span>
+                  <StatusBadge status={event.to} class="small" />
+                </span>
+                <Show when={event.causes.some((c) => c.likely)}>
+                  <span class="muted timeline-causes">
+                    {event.causes
+                      .filter((c) => c.likely)
+                      .map((c) => c.text)
+                      .join(" ")}
+                  </span>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ol>
+        <Show when={props.hasMore}>
+          <button type="button" class="button" onClick={() => props.onMore()} disabled={props.loadingMore}>
+            {props.loadingMore ? "Loading…" : "Show older transitions"}
+          </button>
+        </Show>
+      </Show>
+    </section>
+  );
+}
+
+export function MessagesTable(props: { messages: OutboundMessage[]; showDevice?: boolean }) {
+  return (
+    <Show when={props.messages.length > 0} fallback={<p class="muted">No messages.</p>}>
+      <table class="data-table">
+        <thead>
+          <tr>
+            <th scope="col">Queued</th>
+            <th scope="col">Message</th>
+            <th scope="col">To</th>
+            <th scope="col">Delivery</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.messages}>
+            {(m) => (
+              <tr data-kind={m.kind}>
+                <td>{formatDateTime(m.createdAt)}</td>
+                <td>{m.subject}</td>
+                <td>{m.recipient}</td>
+                <td>
+                  <span class={`badge ${deliveryTone(m.state)}`}>{m.state}</span>
+                  <Show when={m.sentAt}>{(at) => <span class="muted"> {formatDateTime(at())}</span>}</Show>
+                  <Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>
+                  <Show when={m.state === "UNSENT"}>
+                    <div class="muted small">No SMTP server is configured: the message stays in the outbox.</div>
+                  </Show>
+                </td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </Show>
+  );
+}
+
+function deliveryTone(state: string): string {
+  return state === "SENT"
+    ? "status-ok"
+    : state === "FAILED"
+      ? "status-bad"
+      : state === "PENDING"
+        ? "status-info"
+        : "status-muted";
+}
+
+export default function DevicePage() {
+  const params = useParams();
+  const { live, now } = useApp();
+  const isAdmin = useIsAdmin();
+  const id = () => decodeId(params.id);
+  const [result, reexecute] = createQuery({
+    query: DeviceDetailQuery,
+    variables: () => ({ id: id(), historyFirst: HISTORY_PAGE }),
+  });
+  const device = createMemo(() => {
+    const node = result.data?.node;
+    return isDevice(node) ? node : undefined;
+  });
+
+  // Older history pages, appended under the first page that the query keeps fresh.
+  const [older, setOlder] = createSignal<HistoryEvent[]>([]);
+  const [olderCursor, setOlderCursor] = createSignal<string | null>(null);
+  const [loadingMore, setLoadingMore] = createSignal(false);
+  const history = () => [...(device()?.history.edges.map((e) => e.node) ?? []), ...older()];
+  const hasMore = () =>
+    olderCursor() === null ? (device()?.history.pageInfo.hasNextPage ?? false) : olderCursor() !== "";
+  const loadMore = async () => {
+    const cursor = olderCursor() ?? device()?.history.pageInfo.endCursor;
+    if (!cursor) return;
+    setLoadingMore(true);
+    const r = await live.urql.query(DeviceHistoryQuery, { id: id(), first: 50, after: cursor }).toPromise();
+    setLoadingMore(false);
+    const node = r.data?.node;
+    if (node && "history" in node) {
+      setOlder((o) => [...o, ...node.history.edges.map((e) => e.node)]);
+      setOlderCursor(node.history.pageInfo.hasNextPage ? (node.history.pageInfo.endCursor ?? "") : "");
+    }
+  };
+
+  const refresh = () => {
+    setOlder([]);
+    setOlderCursor(null);
+    reexecute({ requestPolicy: "network-only" });
+  };
+  // A live transition of this device refreshes the page (at most every half second).
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = live.events.listen((batch) => {
+    if (refreshTimer || !batch.some((e) => e.device.id === id())) return;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined;
+      refresh();
+    }, 500);
+  });
+  onCleanup(() => {
+    stop();
+    clearTimeout(refreshTimer);
+  });
+
+  return (
+    <div class="page device-page">
+      <p>
+        <A href="/devices">← All devices</A>
+      </p>
+      <Show when={result.error}>{(e) => <Notice kind="error">Could not load the device: {e().message}</Notice>}</Show>
+      <Show when={!result.fetching && !result.error && result.data && !device()}>
+        <Notice kind="error">There is no such device.</Notice>
+      </Show>
+      <Show
+        when={device()}
+        fallback={
+          <Show when={result.fetching}>
+            <p class="muted">Loading…</p>
+          </Show>
+        }
+      >
+        {(d) => (
+          <>
+            <div class="device-head">
+              <h1>{d().name}</h1>
+              <p class="device-status" data-testid="device-status">
+                <StatusBadge status={d().status} /> since {formatDateTime(d().statusSince)}{" "}
+                <span class="muted">({formatRelative(d().statusSince, now())})</span>
+              </p>
+            </div>
+            <div class="device-grid">
+              <div class="device-main">
+                <WhyThisStatus status={d().status} problems={d().problems} />
+                <Show when={isAdmin()}>
+                  <DeviceActions device={d()} onDone={refresh} />
+                </Show>
+              </div>
+              <section class="panel" aria-labelledby="facts-title">
+                <h2 id="facts-title">Fleet facts</h2>
+                <dl class="facts" data-testid="facts">
+                  <dt>Owner</dt>
+                  <dd>
+                    {d().owner
+                      ? d().owner?.name
+                        ? `${d().owner?.name} · ${d().owner?.email}`
+                        : d().owner?.email
+                      : "No owner in Fleet"}
+                  </dd>
+                  <dt>Platform</dt>
+                  <dd>{platformLabel(d().platform)}</dd>
+                  <dt>OS version</dt>
+                  <dd>{d().osVersion ?? "—"}</dd>
+                  <dt>Serial</dt>
+                  <dd class="mono">{d().serial ?? "—"}</dd>
+                  <dt>Last seen</dt>
+                  <dd>
+                    {formatDateTime(d().lastSeenAt)}{" "}
+                    <span class="muted">({formatRelative(d().lastSeenAt, now())})</span>
+                  </dd>
+                  <dt>Agent data</dt>
+                  <dd>
+                    {formatDateTime(d().agentDataAt)}{" "}
+                    <span class="muted">({formatRelative(d().agentDataAt, now())})</span>
+                  </dd>
+                  <dt>MDM enrolment</dt>
+                  <dd>{d().mdmEnrollment ?? "—"}</dd>
+                  <dt>Fleet host id</dt>
+                  <dd class="mono">{d().fleetHostId}</dd>
+                  <Show when={d().missingFromFleetAt}>
+                    {(at) => (
+                      <>
+                        <dt>Missing from Fleet</dt>
+                        <dd>since {formatDateTime(at())}</dd>
+                      </>
+                    )}
+                  </Show>
+                </dl>
+              </section>
+            </div>
+            <div class="device-grid">
+              <Timeline events={history()} hasMore={hasMore()} loadingMore={loadingMore()} onMore={loadMore} />
+              <section class="panel" aria-labelledby="messages-title" data-testid="device-messages">
+                <h2 id="messages-title">Messages to the owner</h2>
+                <MessagesTable messages={result.data?.outboundMessages ?? []} />
+              </section>
+            </div>
+          </>
+        )}
+      </Show>
+    </div>
+  );
+}

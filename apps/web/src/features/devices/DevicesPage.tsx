@@ -1,0 +1,256 @@
+import { useNavigate, useSearchParams } from "@solidjs/router";
+import type { Client } from "@urql/core";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { useApp } from "../../app/context.ts";
+import { Notice } from "../../components/Notice.tsx";
+import { formatCount } from "../../lib/format.ts";
+import { type EnrollmentStatus, isStatus, PLATFORMS, platformLabel, STATUS_INFO, STATUSES } from "../../lib/status.ts";
+import { collectCsv, downloadCsv, type ExportProgress } from "./csv.ts";
+import { DeviceTable, deviceHref } from "./DeviceTable.tsx";
+import { DeviceList, type DeviceQuery, type FetchDevicePage } from "./deviceList.ts";
+import { DEVICE_ORDERS, type DeviceFilter, type DeviceOrderBy, DevicePageQuery } from "./documents.ts";
+
+const ORDER_LABELS: Record<DeviceOrderBy, string> = {
+  NAME_ASC: "Name (A–Z)",
+  NAME_DESC: "Name (Z–A)",
+  SERIAL_ASC: "Serial",
+  PLATFORM_ASC: "Platform",
+  STATUS_SINCE_DESC: "Most recent status change",
+  STATUS_SINCE_ASC: "Oldest status change",
+};
+
+function single(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? "";
+}
+
+/** One page of the devices connection through urql (HTTP, no cache). */
+export function devicePageFetcher(client: Client): FetchDevicePage {
+  return async (query, after, first, withTotal) => {
+    const result = await client
+      .query(DevicePageQuery, { first, after, filter: query.filter, orderBy: query.orderBy, withTotal })
+      .toPromise();
+    if (result.error || !result.data) throw new Error(result.error?.message ?? "No data");
+    const { devices } = result.data;
+    return {
+      rows: devices.edges.map((e) => e.node),
+      endCursor: devices.pageInfo.endCursor,
+      hasNextPage: devices.pageInfo.hasNextPage,
+      ...(devices.totalCount === undefined ? {} : { total: devices.totalCount }),
+    };
+  };
+}
+
+/**
+ * The device list: filters (status, platform, free text) and order live in the URL, so a card on
+ * the overview links straight to a filtered list and the back button works.
+ */
+export default function DevicesPage() {
+  const { live, now } = useApp();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const fetchPage = devicePageFetcher(live.urql);
+
+  const statuses = createMemo(() => single(params.status).split(",").filter(isStatus), undefined, {
+    equals: (a, b) => a.join() === b.join(),
+  });
+  const platform = () => single(params.platform);
+  const search = () => single(params.q);
+  const orderBy = (): DeviceOrderBy => {
+    const value = single(params.sort);
+    return (DEVICE_ORDERS as readonly string[]).includes(value) ? (value as DeviceOrderBy) : "NAME_ASC";
+  };
+
+  const query = createMemo<DeviceQuery>(
+    () => {
+      const filter: DeviceFilter = {};
+      if (statuses().length) filter.status = statuses();
+      if (platform()) filter.platform = [platform()];
+      if (search().trim()) filter.search = search().trim();
+      return { filter: Object.keys(filter).length ? filter : null, orderBy: orderBy() };
+    },
+    { filter: null, orderBy: "NAME_ASC" },
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  );
+
+  // A new list per filter and order; the previous one stops loading.
+  const [list, setList] = createSignal(new DeviceList(query(), fetchPage));
+  createEffect(
+    on(
+      query,
+      (q) => {
+        list().dispose();
+        setList(new DeviceList(q, fetchPage));
+      },
+      { defer: true },
+    ),
+  );
+  const stopListening = live.events.listen((batch) => list().applyEvents(batch));
+  onCleanup(() => {
+    stopListening();
+    list().dispose();
+  });
+
+  // Typing waits for a pause before it filters, not for every key.
+  const [searchText, setSearchText] = createSignal(search());
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  const onSearchInput = (value: string) => {
+    setSearchText(value);
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => setParams({ q: value.trim() || undefined }, { replace: true }), 250);
+  };
+  onCleanup(() => clearTimeout(searchTimer));
+
+  const toggleStatus = (status: EnrollmentStatus) => {
+    const current = statuses();
+    const next = current.includes(status) ? current.filter((s) => s !== status) : [...current, status];
+    setParams({ status: next.length ? next.join(",") : undefined });
+  };
+
+  const [exporting, setExporting] = createSignal<ExportProgress | null>(null);
+  const [exportError, setExportError] = createSignal<string | null>(null);
+  let exportAbort: AbortController | undefined;
+  const exportCsv = async () => {
+    exportAbort = new AbortController();
+    setExportError(null);
+    setExporting({ rows: 0, total: list().total() });
+    const q = query();
+    try {
+      const parts = await collectCsv(
+        (after, withTotal) => fetchPage(q, after, 500, withTotal),
+        (progress) => setExporting(progress),
+        exportAbort.signal,
+      );
+      const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
+      downloadCsv(parts, `enrollwatch-devices-${stamp}.csv`);
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === "AbortError")) {
+        setExportError(error instanceof Error ? error.message : String(error));
+      }
+    } finally {
+      setExporting(null);
+    }
+  };
+  onCleanup(() => exportAbort?.abort());
+
+  // Only the total is announced; the loaded count changes while scrolling and would be noise.
+  const totalLine = () => {
+    const total = list().total();
+    return total === null ? "Loading devices…" : `${formatCount(total)} ${total === 1 ? "device" : "devices"}`;
+  };
+  const loadedLine = () => {
+    const total = list().total();
+    const loaded = list().loaded();
+    return total !== null && loaded < total ? ` · ${formatCount(loaded)} loaded` : "";
+  };
+
+  return (
+    <div class="page devices-page">
+      <div class="page-head">
+        <h1>Devices</h1>
+        <p class="muted" data-testid="result-line">
+          <span role="status">{totalLine()}</span>
+          {loadedLine()}
+        </p>
+      </div>
+      <form class="filters" aria-label="Filter devices" onSubmit={(e) => e.preventDefault()}>
+        <fieldset class="status-filter">
+          <legend>Status</legend>
+          <For each={STATUSES}>
+            {(status) => (
+              <label class={`chip status-${STATUS_INFO[status].tone}`}>
+                <input
+                  type="checkbox"
+                  checked={statuses().includes(status)}
+                  onChange={() => toggleStatus(status)}
+                  data-testid={`filter-${status}`}
+                />
+                <span aria-hidden="true" class="badge-symbol">
+                  {STATUS_INFO[status].symbol}
+                </span>
+                {STATUS_INFO[status].label}
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <div class="filter-row">
+          <label class="field">
+            <span>Platform</span>
+            <select
+              value={platform()}
+              onChange={(e) => setParams({ platform: e.currentTarget.value || undefined })}
+              data-testid="filter-platform"
+            >
+              <option value="">All platforms</option>
+              <For each={PLATFORMS}>{(p) => <option value={p}>{platformLabel(p)}</option>}</For>
+            </select>
+          </label>
+          <label class="field grow">
+            <span>Search</span>
+            <input
+              type="search"
+              placeholder="Serial, name or owner e-mail"
+              value={searchText()}
+              onInput={(e) => onSearchInput(e.currentTarget.value)}
+              data-testid="filter-search"
+            />
+          </label>
+          <label class="field">
+            <span>Order</span>
+            <select value={orderBy()} onChange={(e) => setParams({ sort: e.currentTarget.value })}>
+              <For each={DEVICE_ORDERS}>{(o) => <option value={o}>{ORDER_LABELS[o]}</option>}</For>
+            </select>
+          </label>
+          <div class="field export">
+            <Show
+              when={exporting()}
+              fallback={
+                <button type="button" class="button" onClick={exportCsv} data-testid="export-csv">
+                  Export CSV
+                </button>
+              }
+            >
+              {(p) => (
+                <span class="export-progress" role="status">
+                  Exporting {formatCount(p().rows)}
+                  {p().total === null ? "" : ` of ${formatCount(p().total ?? 0)}`}…{" "}
+                  <button type="button" class="link-button" onClick={() => exportAbort?.abort()}>
+                    Cancel
+                  </button>
+                </span>
+              )}
+            </Show>
+          </div>
+        </div>
+      </form>
+      <Show when={exportError()}>{(e) => <Notice kind="error">Export failed: {e()}</Notice>}</Show>
+      <Show when={list().outOfFilter() > 0}>
+        <Notice kind="info">
+          {formatCount(list().outOfFilter())} devices no longer match the filter since the list loaded.{" "}
+          <button type="button" class="link-button" onClick={() => setList(new DeviceList(query(), fetchPage))}>
+            Refresh the list
+          </button>
+        </Notice>
+      </Show>
+      <Show when={list().error()}>
+        {(e) => (
+          <Notice kind="error">
+            Could not load devices: {e()}{" "}
+            <button type="button" class="link-button" onClick={() => list().retry()}>
+              Retry
+            </button>
+          </Notice>
+        )}
+      </Show>
+      <Show when={list().total() === 0}>
+        <Notice kind="info">No device matches these filters.</Notice>
+      </Show>
+      <DeviceTable
+        list={list()}
+        orderBy={orderBy()}
+        onSort={(order) => setParams({ sort: order })}
+        onOpen={(id) => navigate(deviceHref(id))}
+        now={now()}
+      />
+    </div>
+  );
+}
