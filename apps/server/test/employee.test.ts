@@ -210,4 +210,25 @@ describe("employee self-service", () => {
     // Without a session the employee endpoint says so.
     expect((await employeeQuery("ew_employee=nope", ME)).status).toBe(401);
   });
+
+  it("limits 'check again' to a few per minute per employee", async () => {
+    const devices = (await server.request(Devices)).devices.edges.map((e) => e.node).filter((d) => d.owner);
+    const device = devices.at(-1);
+    if (!device?.owner) throw new Error("no owned device");
+    const before = smtp.received.filter((m) => m.to.includes(device.owner?.email ?? "")).length;
+    await server.request(Send, { id: device.id });
+    const { cookie } = await signIn(await mailTo(device.owner.email, before + 1));
+    if (!cookie) throw new Error("no cookie");
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const result = await employeeQuery<{ checkAgain: { outcome: string; message: string } }>(
+        cookie,
+        "mutation($id: ID!) { checkAgain(deviceId: $id) { outcome message } }",
+        { id: dbId(device.id) },
+      );
+      outcomes.push(result.body.data?.checkAgain.outcome ?? "error");
+    }
+    expect(outcomes.slice(0, 3).every((o) => o === "CHECKED" || o === "BUSY")).toBe(true);
+    expect(outcomes[3]).toBe("RATE_LIMITED");
+  });
 });

@@ -162,6 +162,7 @@ describe("dashboard", () => {
     await page.getByTestId("confirm").click();
     await page.getByTestId("action-result").filter({ hasText: "macOS profile guide queued" }).waitFor();
     await page.getByTestId("device-messages").locator('tr[data-kind="MACOS_PROFILE_GUIDE"]').waitFor();
+    await page.getByTestId("device-activity").getByText("Message sent to the owner").first().waitFor();
 
     // Unenrol: the transition appears in the timeline (via the live feed and the refresh).
     await page.getByTestId("action-UNENROLL").click();

@@ -56,7 +56,8 @@ describe("the employee page in Chromium", () => {
     await server.request(Send, { id: device.id });
     const link = await latestLink(device.owner.email, 1);
 
-    const page = await browser.newPage();
+    // A phone: the page must fit without sideways scrolling.
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
     await page.goto(link);
     const card = page.getByTestId("employee-device").filter({ hasText: device.name });
     await expect(card.getByTestId("employee-status").textContent()).resolves.toContain("Management profile missing");
@@ -64,6 +65,7 @@ describe("the employee page in Chromium", () => {
     expect(await card.getByRole("link", { name: "Download the enrollment profile" }).getAttribute("href")).toBe(
       "https://mdm.example.com/enroll.mobileconfig",
     );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     // The token does not stay in the address bar.
     expect(page.url()).toBe(`${server.url}/enroll`);
 

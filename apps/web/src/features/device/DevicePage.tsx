@@ -8,6 +8,7 @@ import { formatDateTime, formatRelative } from "../../lib/format.ts";
 import { platformLabel, STATUS_INFO } from "../../lib/status.ts";
 import { DeviceActions } from "./DeviceActions.tsx";
 import {
+  type ActivityEntry,
   type DeviceDetail,
   DeviceDetailQuery,
   DeviceHistoryQuery,
@@ -67,6 +68,33 @@ export function WhyThisStatus(props: { status: DeviceDetail["status"]; problems:
             </article>
           )}
         </For>
+      </Show>
+    </section>
+  );
+}
+
+const ACTIVITY_WORDS: Record<string, string> = {
+  "device.sendRemediation": "Message sent to the owner",
+  "device.unenroll": "Unenrolled",
+  "employee.visit": "Owner opened their enrolment page",
+  "employee.checkAgain": "Owner asked to check again",
+};
+
+function Activity(props: { entries: ActivityEntry[] }) {
+  return (
+    <section class="panel" aria-labelledby="activity-title" data-testid="device-activity">
+      <h2 id="activity-title">Activity</h2>
+      <Show when={props.entries.length > 0} fallback={<p class="muted">Nothing yet.</p>}>
+        <ul class="activity-list">
+          <For each={props.entries}>
+            {(entry) => (
+              <li>
+                <time datetime={entry.at}>{new Date(entry.at).toLocaleString()}</time> —{" "}
+                {ACTIVITY_WORDS[entry.action] ?? entry.action} <span class="muted small">({entry.actor})</span>
+              </li>
+            )}
+          </For>
+        </ul>
       </Show>
     </section>
   );
@@ -292,6 +320,7 @@ export default function DevicePage() {
                 <h2 id="messages-title">Messages to the owner</h2>
                 <MessagesTable messages={result.data?.outboundMessages ?? []} />
               </section>
+              <Activity entries={device()?.activity ?? []} />
             </div>
           </>
         )}

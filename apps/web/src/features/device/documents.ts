@@ -66,6 +66,15 @@ export interface DeviceDetail {
   owner: { email: string; name: string | null } | null;
   problems: Problem[];
   history: HistoryConnection;
+  activity: ActivityEntry[];
+}
+
+/** What people did with the device: messages sent, unenrolment, the owner's visits and checks. */
+export interface ActivityEntry {
+  id: string;
+  actor: string;
+  action: string;
+  at: string;
 }
 
 const HISTORY_FIELDS = `pageInfo { hasNextPage endCursor } edges { node { seq at from to causes { code text likely } syncRunId } }`;
@@ -83,6 +92,7 @@ export const DeviceDetailQuery = gql<
       owner { email name }
       problems { status causes { code text likely } remediation { kind text } }
       history(first: $historyFirst) { ${HISTORY_FIELDS} }
+      activity(first: 30) { id actor action at }
     }
   }
   outboundMessages(deviceId: $id, first: 20) { ${MESSAGE_FIELDS} }
