@@ -26,7 +26,7 @@ export class StatusEventFeed {
   private position: bigint | undefined;
   private started: Promise<void> | undefined;
   private upTo = 0n;
-  private reading: Promise<void> | undefined;
+  private reading = false;
   private again = false;
   private poll: NodeJS.Timeout | undefined;
   private stopSignals: (() => void) | undefined;
@@ -82,29 +82,35 @@ export class StatusEventFeed {
       this.again = true;
       return;
     }
-    this.reading = (async () => {
+    this.reading = true;
+    void this.read();
+  }
+
+  private async read(): Promise<void> {
+    try {
       do {
         this.again = false;
         while (!this.closed && this.position !== undefined && this.position < this.upTo) {
+          // A signal may raise upTo while the query runs: only what this query covered is read.
+          const upTo = this.upTo;
           const events = await prisma.statusEvent.findMany({
-            where: { seq: { gt: this.position, lte: this.upTo } },
+            where: { seq: { gt: this.position, lte: upTo } },
             include: { device: { include: { owner: true } } },
             orderBy: { seq: "asc" },
             take: PAGE,
           });
           const last = events.at(-1);
           // Position and delivery change together, synchronously: attach() sees one or the other.
-          this.position = events.length === PAGE && last ? last.seq : this.upTo;
+          this.position = events.length === PAGE && last ? last.seq : upTo;
           if (events.length > 0) for (const listener of this.listeners) listener(events, this.position);
         }
       } while (this.again && !this.closed);
-    })()
-      .catch(() => {
-        // The database is unreachable: the next signal or poll tries again.
-      })
-      .finally(() => {
-        this.reading = undefined;
-      });
+    } catch {
+      // The database is unreachable: the next signal or poll tries again.
+    } finally {
+      // Cleared in the same turn as the last check of `again`, so no signal falls in between.
+      this.reading = false;
+    }
   }
 }
 
