@@ -26,6 +26,23 @@ export async function stopAllChildren(graceMs: number): Promise<void> {
   await Promise.all([...handles].map((h) => h.stop(graceMs)));
 }
 
+/**
+ * Puts a process that does not speak the bench protocol (the real server, started with spawn) under
+ * the same guarantees: `stopAllChildren` calls `stop`, and the parent's exit kills it.
+ */
+export function trackProcess(child: ChildProcess, stop: (graceMs: number) => Promise<void>): void {
+  installExitHook();
+  running.add(child);
+  const handle = { stop };
+  handles.add(handle);
+  const forget = () => {
+    running.delete(child);
+    handles.delete(handle);
+  };
+  if (child.exitCode !== null || child.signalCode !== null) forget();
+  else child.once("exit", forget);
+}
+
 export class ChildFailedError extends Error {
   override readonly name = "ChildFailedError";
 }

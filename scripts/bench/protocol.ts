@@ -105,3 +105,81 @@ export type SyncCommands = {
   rss: { args: Record<string, never>; result: RssSample };
   close: { args: Record<string, never>; result: null };
 };
+
+/** What the fan-out clients speak: graphql-transport-ws by hand, or plain frames from the raw broadcaster. */
+export type FanoutMode = "graphql" | "raw";
+
+export interface FanoutOpenArgs {
+  url: string;
+  count: number;
+  mode: FanoutMode;
+  /** graphql: the connection_init authorization and the one subscription every socket sends (id "1"). */
+  authorization: string;
+  query: string;
+}
+
+/** Receive counts and sampled latencies of one clients process since its last "reset". */
+export interface FanoutClientStats {
+  /** `next` messages received, per socket. */
+  perSocket: number[];
+  total: number;
+  bucketMs: number;
+  /** `next` messages received per bucket of bucketMs since the reset's t0. */
+  buckets: number[];
+  /** Every sampled message as [seq, receivedAt (wall ms, sub-ms)] pairs, flattened. */
+  samples: number[];
+  /** Close codes of sockets closed by the other side, with how many closed so. */
+  closeCodes: Record<string, number>;
+  /** Messages that were not `next` (error, complete...), with an example. */
+  otherMessages: number;
+  otherExample: string | null;
+  /** One `next` message as received, to size the raw baseline's frames. */
+  exampleNext: string | null;
+  lastReceiveAt: number;
+}
+
+export type FanoutClientCommands = {
+  open: { args: FanoutOpenArgs; result: { opened: number; ms: number } };
+  /** Zeroes every counter; t0 (wall ms) is where the per-bucket timeline starts. */
+  reset: { args: { t0: number }; result: null };
+  progress: { args: Record<string, never>; result: { total: number; minPerSocket: number; open: number } };
+  stats: { args: Record<string, never>; result: FanoutClientStats };
+  closeSockets: { args: Record<string, never>; result: null };
+  close: { args: Record<string, never>; result: null };
+};
+
+/** One committed (or, raw, sent) batch of events: seqs firstSeq..lastSeq, at wall ms `at`. */
+export interface ProducedBatch {
+  firstSeq: number;
+  lastSeq: number;
+  at: number;
+}
+
+export interface ProducedRun {
+  batches: ProducedBatch[];
+  produced: number;
+  /** Wall ms of the first and the last batch. */
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface BroadcastArgs {
+  /** Events per second, each one frame to every socket. */
+  rate: number;
+  tickMs: number;
+  durationMs: number;
+  /** Frames are padded to this many bytes (the size of a real `next` message). */
+  frameBytes: number;
+}
+
+export type RawBroadcastCommands = {
+  waitClients: { args: { count: number; timeoutMs: number }; result: { connected: number } };
+  /** Replies when the last tick has been queued; delivery to slow sockets goes on after. */
+  broadcast: { args: BroadcastArgs; result: ProducedRun };
+  close: { args: Record<string, never>; result: null };
+};
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -19,6 +19,33 @@ export function median(values: number[]): number {
   return summarize(values).median;
 }
 
+/** Latency percentiles (nearest rank) of one series of measurements, in the unit given. */
+export interface Percentiles {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  if (values.length === 0)
+    return { n: 0, mean: Number.NaN, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  const sorted = Float64Array.from(values).sort();
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    n: sorted.length,
+    mean: sum / sorted.length,
+    p50: rank(0.5),
+    p95: rank(0.95),
+    p99: rank(0.99),
+    max: sorted[sorted.length - 1] ?? 0,
+  };
+}
+
 export type Verdict = "ok" | "MISSED" | "info";
 
 /** One line of the result table; the strings are already formatted. */

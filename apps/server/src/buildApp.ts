@@ -169,7 +169,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
         summary.close();
         feed.close();
         await closePubSub();
-        redis?.disconnect();
+        await redis?.quit().catch(() => {});
         uninstallDatabase(db);
         await db.close();
       })();

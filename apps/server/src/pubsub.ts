@@ -23,8 +23,8 @@ export function createEnrollwatchPubSub(transport: PubSubTransport): {
   return {
     pubsub: createPubSub<EnrollwatchTopics>({ eventTarget }),
     async close() {
-      publishClient.disconnect();
-      subscribeClient.disconnect();
+      // quit() lets pending commands (an unsubscribe on the way) finish; disconnect() would fail them.
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },
   };
 }

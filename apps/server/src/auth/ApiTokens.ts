@@ -18,6 +18,16 @@ export function newSecret(): string {
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * Verified tokens are remembered this long, so a busy client costs no token lookup per request.
+ * Revoking clears this instance's entry at once; other instances notice within this time.
+ */
+const VERIFIED_TOKEN_TTL_MS = 5_000;
+const verified = new Map<string, { viewer: Viewer; until: number }>();
+
+export function forgetVerifiedTokens(): void {
+  verified.clear();
+}
 
 /** The viewer a bearer token stands for, or null when it is missing, unknown or revoked. */
 export async function authenticate(authorization: string | null | undefined): Promise<Viewer | null> {
@@ -25,15 +35,20 @@ export async function authenticate(authorization: string | null | undefined): Pr
   const secret = match?.[1];
   if (!secret) return null;
   const hash = hashSecret(secret);
+  const now = Date.now();
+  const cached = verified.get(hash);
+  if (cached && cached.until > now) return cached.viewer;
   const token = await prisma.apiToken.findUnique({ where: { secretHash: hash } });
   if (!token || token.revokedAt !== null) return null;
   // Constant-time compare of what the index found, for good measure against timing probes.
   if (!timingSafeEqual(Buffer.from(token.secretHash), Buffer.from(hash))) return null;
-  const now = Date.now();
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { tokenId: token.id, name: token.name, role: token.role };
+  const viewer: Viewer = { tokenId: token.id, name: token.name, role: token.role };
+  if (verified.size > 10_000) verified.clear();
+  verified.set(hash, { viewer, until: now + VERIFIED_TOKEN_TTL_MS });
+  return viewer;
 }
 
 /** ADMIN_TOKEN from the environment becomes an admin token, so a new install can be used at once. */

@@ -7,6 +7,7 @@ import {
   print,
   valueFromASTUntyped,
 } from "graphql";
+import { createGraphQLError } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { DeviceFilter } from "../graphql/schema/Device.ts";
 import { matchesDeviceFilter } from "./DeviceFilterMatch.ts";
@@ -14,6 +15,9 @@ import type { FeedEvent, StatusEventFeed } from "./StatusEventFeed.ts";
 import { replayEvents } from "./statusEventStream.ts";
 
 export type GroupableArgs = ExecutionArgs & { contextValue: GraphQLContext };
+
+/** Results waiting for one slow member beyond which it is cut off (it resumes from its last seq). */
+const MAX_MEMBER_QUEUE = 20_000;
 
 interface Member {
   /** Live events up to here reach this member through its own replay. */
@@ -227,10 +231,15 @@ class Group {
     }
     const queue: { seq: bigint; result: ExecutionResult }[] = [];
     let wake: (() => void) | undefined;
+    let overflowed = false;
     const member: Member = {
       joinedAt: this.receivedUpTo,
       deliver(seq, result) {
-        queue.push({ seq, result });
+        if (queue.length >= MAX_MEMBER_QUEUE) {
+          overflowed = true;
+        } else {
+          queue.push({ seq, result });
+        }
         wake?.();
       },
     };
@@ -243,6 +252,12 @@ class Group {
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
       last = last > member.joinedAt ? last : member.joinedAt;
       for (;;) {
+        if (overflowed) {
+          // Ends this subscription with an error the client sees; it resubscribes from its last seq.
+          throw createGraphQLError("Too far behind the live stream: resubscribe with afterSeq set to your last seq.", {
+            extensions: { code: "CONSUMER_TOO_SLOW" },
+          });
+        }
         while (queue.length > 0) {
           const next = queue.shift() as { seq: bigint; result: ExecutionResult };
           if (next.seq <= last) continue;

@@ -1,4 +1,4 @@
-import { hashSecret, newSecret } from "../../auth/ApiTokens.ts";
+import { forgetVerifiedTokens, hashSecret, newSecret } from "../../auth/ApiTokens.ts";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { ApiTokenRoleEnum } from "./enums.ts";
@@ -81,13 +81,16 @@ builder.mutationField("revokeApiToken", (t) =>
       if (!token) throw new NotFoundError(`No API token ${id}.`);
       if (token.revokedAt) throw new ConflictError(`API token ${token.name} is already revoked.`);
       if (token.id === ctx.viewer?.tokenId) throw new ConflictError("A token cannot revoke itself.");
-      return prisma.$transaction(async (tx) => {
-        const revoked = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+      const revoked = await prisma.$transaction(async (tx) => {
+        const row = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
         await tx.auditEntry.create({
           data: { actor, action: "apiToken.revoke", target: id, before: { name: token.name } },
         });
-        return revoked;
+        return row;
       });
+      // After the commit: a request in between must not cache the token as still valid.
+      forgetVerifiedTokens();
+      return revoked;
     },
   }),
 );
