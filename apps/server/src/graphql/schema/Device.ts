@@ -136,7 +136,16 @@ builder.queryFields((t) => ({
           where: deviceWhere(args.filter),
           orderBy: ORDER[args.orderBy ?? "NAME_ASC"],
         }),
-      totalCount: (_root, args) => prisma.device.count({ where: deviceWhere(args.filter) }),
+      totalCount: async (_root, args, ctx) => {
+        const { filter } = args;
+        // By status alone (the dashboard's cards and lists), the counts are in memory already.
+        if (!filter?.platform?.length && !filter?.search?.trim()) {
+          const summary = await ctx.services.summary.get();
+          if (!filter?.status?.length) return summary.total;
+          return summary.counts.filter((c) => filter.status?.includes(c.status)).reduce((n, c) => n + c.count, 0);
+        }
+        return prisma.device.count({ where: deviceWhere(filter) });
+      },
     },
     {},
   ),
