@@ -1,5 +1,6 @@
 import { createGraphQLError } from "graphql-yoga";
 import { prisma } from "../../db.ts";
+import type { FeedEvent } from "../../live/StatusEventFeed.ts";
 import { statusEventStream } from "../../live/statusEventStream.ts";
 import { builder } from "../builder.ts";
 import { DeviceFilterInput } from "./Device.ts";
@@ -62,8 +63,8 @@ builder.queryField("statusEvents", (t) =>
 );
 
 builder.subscriptionField("statusEvents", (t) =>
-  t.field({
-    type: StatusEventRef,
+  t.prismaField({
+    type: "StatusEvent",
     description:
       "Every status event after `afterSeq` (replayed from the database in seq order), then live ones, with no gap and no duplicate across the switch. Without `afterSeq`, live events only. Reconnect with the last seq you received to resume.",
     args: {
@@ -72,6 +73,18 @@ builder.subscriptionField("statusEvents", (t) =>
     },
     subscribe: (_root, args, ctx) =>
       ctx.eventSource ?? statusEventStream(ctx.services.feed, parseSeq(args.afterSeq, "afterSeq"), args.filter),
-    resolve: (event) => event,
+    resolve: (query, event) =>
+      servedByFeed(query)
+        ? event
+        : prisma.statusEvent.findUniqueOrThrow({ ...query, where: { seq: (event as FeedEvent).seq } }),
   }),
 );
+
+/**
+ * Feed events arrive with their device and its owner loaded. When the subscriber's selection needs
+ * no more than that, the event is the answer as it is; anything deeper is loaded as planned.
+ */
+const FEED_SHAPES = new Set(["{}", '{"include":{"device":true}}', '{"include":{"device":{"include":{"owner":true}}}}']);
+function servedByFeed(query: object): boolean {
+  return FEED_SHAPES.has(JSON.stringify(query));
+}
