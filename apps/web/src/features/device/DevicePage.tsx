@@ -140,7 +140,7 @@ function Timeline(props: { events: HistoryEvent[]; hasMore: boolean; loadingMore
   );
 }
 
-export function MessagesTable(props: { messages: OutboundMessage[]; showDevice?: boolean }) {
+export function MessagesTable(props: { messages: OutboundMessage[] }) {
   return (
     <Show when={props.messages.length > 0} fallback={<p class="muted">No messages.</p>}>
       <table class="data-table">
