@@ -1,7 +1,7 @@
 /**
- * `pnpm bench [scenario...] [--size N] [--runs R] [--db pglite|postgres] [--json path] [--strict] [--sync-node-flags="..."]`
+ * `pnpm bench [scenario...] [--size N] [--runs R] [--db pglite|postgres] [--json path] [--strict] [--minutes M] [--sync-node-flags="..."]`
  *
- * Runs the named benchmark scenarios (all when none is named), prints their figures as a table on
+ * Runs the named benchmark scenarios (all but `soak` when none is named), prints their figures as a table on
  * stdout, progress on stderr, and writes every raw number to a JSON file. Each run uses fresh child
  * processes (simulator, sync) so that what is measured is the sync process alone.
  * Exit status: 0 done, 1 a scenario failed (the measured thing misbehaved, or a child died),
@@ -20,14 +20,15 @@ import { SCENARIOS } from "./bench/scenarios.ts";
 /** The simulator's own ceiling (MAX_HOSTS in packages/fleet-sim). */
 const MAX_SIZE = 100_000;
 
-const USAGE = `usage: tsx scripts/bench.ts [scenario...] [--size N] [--runs R] [--db pglite|postgres] [--json path] [--strict] [--sync-node-flags="..."]
+const USAGE = `usage: tsx scripts/bench.ts [scenario...] [--size N] [--runs R] [--db pglite|postgres] [--json path] [--strict] [--minutes M] [--sync-node-flags="..."]
 scenarios:
-${SCENARIOS.map((s) => `  ${s.name.padEnd(8)} ${s.description}`).join("\n")}
+${SCENARIOS.map((s) => `  ${s.name.padEnd(8)} ${s.description}${s.explicitOnly ? " (only when named)" : ""}`).join("\n")}
 options:
   --size N     simulated hosts (default 100000, at most ${MAX_SIZE})
   --runs R     repetitions, each with fresh processes (default 3)
   --db KIND    pglite (in-memory, default) or postgres (a fresh database on TEST_POSTGRES_ADMIN_URL, dropped after)
   --json PATH  where to write the raw results (default .bench/results.json)
+  --minutes M  load duration of the soak scenario (default 10)
   --strict     exit 1 when a figure misses its target
   --sync-node-flags="FLAGS"
                node flags for the measured sync process only (diagnosis), e.g. --sync-node-flags="--max-old-space-size=256"`;
@@ -41,6 +42,7 @@ interface Options {
   db: DbKind;
   json: string;
   strict: boolean;
+  minutes: number;
   syncNodeFlags: string[];
 }
 
@@ -60,12 +62,14 @@ function parseOptions(argv: string[]): Options | "help" {
   const db = values.db ?? "pglite";
   if (db !== "pglite" && db !== "postgres") throw new UsageError(`--db must be pglite or postgres, not "${db}"`);
   return {
-    scenarios: positionals.length > 0 ? [...new Set(positionals)] : [...known],
+    scenarios:
+      positionals.length > 0 ? [...new Set(positionals)] : SCENARIOS.filter((s) => !s.explicitOnly).map((s) => s.name),
     size: wholeNumber("--size", values.size ?? "100000", 1, MAX_SIZE),
     runs: wholeNumber("--runs", values.runs ?? "3", 1, 100),
     db,
     json: values.json ?? ".bench/results.json",
     strict: values.strict ?? false,
+    minutes: wholeNumber("--minutes", values.minutes ?? "10", 1, 24 * 60),
     syncNodeFlags: (values["sync-node-flags"] ?? "").split(/\s+/).filter((f) => f !== ""),
   };
 }
@@ -80,6 +84,7 @@ function parse(argv: string[]) {
       db: { type: "string" },
       json: { type: "string" },
       strict: { type: "boolean" },
+      minutes: { type: "string" },
       "sync-node-flags": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -133,6 +138,7 @@ async function main(): Promise<number> {
       runs: options.runs,
       db: options.db,
       syncNodeFlags: options.syncNodeFlags,
+      minutes: options.minutes,
       progress,
     });
   }

@@ -163,6 +163,11 @@ serveCommands<FanoutClientCommands, Record<string, never>>({
       return { total, minPerSocket: clients.length === 0 ? 0 : min, open: openCount };
     },
     stats: async () => stats(),
+    takeSamples: async () => {
+      const taken = samples;
+      samples = [];
+      return { samples: taken, total };
+    },
     closeSockets: async () => {
       await closeSockets();
       return null;

@@ -102,7 +102,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The subscribers, split over one or two processes. */
-class ClientPool {
+export class ClientPool {
   private constructor(
     private readonly handles: ChildHandle<FanoutClientCommands>[],
     private readonly shares: number[],
@@ -179,6 +179,12 @@ class ClientPool {
     };
   }
 
+  /** Latency samples since the last take (cleared in the children) and the cumulative message total. */
+  async takeSamples(): Promise<{ samples: number[]; total: number }> {
+    const all = await Promise.all(this.handles.map((h) => h.request("takeSamples", {}, 30_000)));
+    return { samples: all.flatMap((s) => s.samples), total: all.reduce((sum, s) => sum + s.total, 0) };
+  }
+
   async closeSockets(): Promise<void> {
     await Promise.all(this.handles.map((h) => h.request("closeSockets", {}, 30_000)));
   }
@@ -189,7 +195,7 @@ class ClientPool {
 }
 
 /** The commit time of the batch holding each sampled seq, subtracted from the time it arrived. */
-function latencies(samples: number[], batches: ProducedBatch[]): number[] {
+export function latencies(samples: number[], batches: ProducedBatch[]): number[] {
   const out: number[] = [];
   for (let i = 0; i + 1 < samples.length; i += 2) {
     const seq = samples[i] as number;
@@ -292,7 +298,10 @@ async function measurePhase(
 }
 
 /** Single events until every subscriber has one; then PRIME_CHECKS more, each delivered to all within PRIME_MAX_MS. */
-async function prime(pool: ClientPool, producer: EventProducer): Promise<{ rounds: number; checksMs: number[] }> {
+export async function prime(
+  pool: ClientPool,
+  producer: EventProducer,
+): Promise<{ rounds: number; checksMs: number[] }> {
   const checksMs: number[] = [];
   for (let round = 1; round <= PRIME_ROUNDS; round++) {
     await pool.reset(wallNow());

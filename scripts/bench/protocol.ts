@@ -144,6 +144,8 @@ export type FanoutClientCommands = {
   reset: { args: { t0: number }; result: null };
   progress: { args: Record<string, never>; result: { total: number; minPerSocket: number; open: number } };
   stats: { args: Record<string, never>; result: FanoutClientStats };
+  /** The latency samples since the last take (then cleared) and the cumulative message total; counters stay. */
+  takeSamples: { args: Record<string, never>; result: { samples: number[]; total: number } };
   closeSockets: { args: Record<string, never>; result: null };
   close: { args: Record<string, never>; result: null };
 };

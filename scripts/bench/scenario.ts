@@ -7,6 +7,8 @@ export interface ScenarioContext {
   db: DbKind;
   /** Extra node flags for the measured process only (diagnosis, e.g. --max-old-space-size=256). */
   syncNodeFlags: string[];
+  /** Load duration in minutes for long-running scenarios (soak); `--minutes`. */
+  minutes: number;
   /** One progress line on stderr; stdout is reserved for the result tables. */
   progress(message: string): void;
 }
@@ -28,6 +30,8 @@ export interface ScenarioResult {
 export interface Scenario {
   name: string;
   description: string;
+  /** Run only when named on the command line, never as part of "all scenarios" (long runs). */
+  explicitOnly?: boolean;
   run(context: ScenarioContext): Promise<ScenarioResult>;
 }
 

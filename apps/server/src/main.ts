@@ -23,6 +23,13 @@ try {
       },
     );
   };
+  // While stopping, a client library may still reject a command it had in flight (ioredis:
+  // "Connection is closed"). Log it instead of crashing the shutdown; at any other time an
+  // unhandled rejection is a bug and still ends the process.
+  process.on("unhandledRejection", (reason) => {
+    if (!stopping) throw reason;
+    logger.warn({ err: reason }, "ignored during shutdown");
+  });
   // `on`, not `once`: a second Ctrl-C while stopping must not kill the process mid-close.
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
