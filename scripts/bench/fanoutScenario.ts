@@ -40,7 +40,7 @@ const DURATION_MS = 10_000;
 const LIGHT_RATE = 20;
 const LIGHT_DURATION_MS = 5_000;
 /** After the last event: wait for delivery at most this long, or until nothing arrived for STALL_MS (longer than the server's 5 s safety poll, so an event it repairs late counts as late, not lost). */
-const DRAIN_MAX_MS = 15_000;
+export const DRAIN_MAX_MS = 15_000;
 const STALL_MS = 6_000;
 const SERVER_HOSTS = 200;
 const LATENCY_P99_TARGET_MS = 100;
@@ -102,6 +102,26 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The subscribers, split over one or two processes. */
+/**
+ * Waits until the subscribers hold `expected` messages in all, nothing arrived for STALL_MS, or
+ * DRAIN_MAX_MS passed; true when everything arrived.
+ */
+export async function waitForDrain(pool: ClientPool, expected: number): Promise<boolean> {
+  const drainStart = performance.now();
+  let lastTotal = -1;
+  let lastChange = performance.now();
+  for (;;) {
+    const p = await pool.progress();
+    if (p.total >= expected) return true;
+    if (p.total !== lastTotal) {
+      lastTotal = p.total;
+      lastChange = performance.now();
+    }
+    if (performance.now() - lastChange > STALL_MS || performance.now() - drainStart > DRAIN_MAX_MS) return false;
+    await sleep(250);
+  }
+}
+
 export class ClientPool {
   private constructor(
     private readonly handles: ChildHandle<FanoutClientCommands>[],
@@ -229,23 +249,7 @@ async function measurePhase(
   await pool.reset(t0);
   const run = await produce();
   const expectedTotal = run.produced * pool.sockets;
-  const drainStart = performance.now();
-  let lastTotal = -1;
-  let lastChange = performance.now();
-  let drainComplete = false;
-  for (;;) {
-    const p = await pool.progress();
-    if (p.total >= expectedTotal) {
-      drainComplete = true;
-      break;
-    }
-    if (p.total !== lastTotal) {
-      lastTotal = p.total;
-      lastChange = performance.now();
-    }
-    if (performance.now() - lastChange > STALL_MS || performance.now() - drainStart > DRAIN_MAX_MS) break;
-    await sleep(250);
-  }
+  const drainComplete = await waitForDrain(pool, expectedTotal);
   const stats = await pool.stats();
   const bucketsPerSecond = 1000 / stats.bucketMs;
   const startBucket = Math.max(0, Math.floor((run.startedAt - t0) / stats.bucketMs));

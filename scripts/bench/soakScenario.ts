@@ -6,7 +6,7 @@
  */
 
 import { EventProducer } from "./fanoutProducer.ts";
-import { ClientPool, latencies, prime, subscriberCount } from "./fanoutScenario.ts";
+import { ClientPool, DRAIN_MAX_MS, latencies, prime, subscriberCount, waitForDrain } from "./fanoutScenario.ts";
 import type { ProducedRun } from "./protocol.ts";
 import { wallNow } from "./protocol.ts";
 import {
@@ -27,8 +27,6 @@ const TICK_MS = 50;
 const RSS_EVERY_MS = 10_000;
 const WINDOW_MS = 60_000;
 const RSS_GROWTH_MAX = 0.1;
-const DRAIN_MAX_MS = 15_000;
-const STALL_MS = 6_000;
 const SERVER_HOSTS = 200;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -147,23 +145,7 @@ async function runOnce(ctx: ScenarioContext, index: number, subscribers: number)
     const rssEndKb = rss.at(-1)?.rssKb ?? Number.NaN;
 
     const expected = run.produced * subscribers;
-    const drainStart = performance.now();
-    let lastSeen = -1;
-    let lastChange = performance.now();
-    let drainComplete = false;
-    for (;;) {
-      const pr = await p.progress();
-      if (pr.total >= expected) {
-        drainComplete = true;
-        break;
-      }
-      if (pr.total !== lastSeen) {
-        lastSeen = pr.total;
-        lastChange = performance.now();
-      }
-      if (performance.now() - lastChange > STALL_MS || performance.now() - drainStart > DRAIN_MAX_MS) break;
-      await sleep(250);
-    }
+    const drainComplete = await waitForDrain(p, expected);
     await take("drain");
     s.assertAlive();
     const after = await s.memory();
