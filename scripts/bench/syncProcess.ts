@@ -279,7 +279,7 @@ async function main(): Promise<void> {
           db: database,
           fleet,
           publisher: silentPublisher,
-          links: { enrollmentPageUrl: "http://localhost:4000/enroll" },
+          links: {},
           now,
         });
         const runner = new SyncRunner({

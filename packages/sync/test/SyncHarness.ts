@@ -47,7 +47,7 @@ export async function createSyncHarness(kind: DatabaseKind, hosts = 200): Promis
     db: t.db,
     fleet,
     publisher,
-    links: { enrollmentPageUrl: "http://localhost:4000/enroll" },
+    links: {},
     now,
   });
   const runner = new SyncRunner({

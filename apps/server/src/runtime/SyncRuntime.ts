@@ -49,9 +49,6 @@ export async function createSyncRuntime(
     fleet = new FleetClient({ baseUrl: sim.url, token: sim.token });
   }
   const links: MessageLinks = {
-    get enrollmentPageUrl() {
-      return `${config.PUBLIC_URL ?? publicUrl()}/enroll`;
-    },
     agentDownloadUrl: config.AGENT_DOWNLOAD_URL,
     mdmEnrollmentUrl: config.MDM_ENROLLMENT_URL,
   };

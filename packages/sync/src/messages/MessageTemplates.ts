@@ -1,10 +1,11 @@
 import type { MessageKind } from "../engine/vocabulary.ts";
 import { ENROLLMENT_LINK_PLACEHOLDER } from "./EmployeeLinks.ts";
 
-/** Where the employee goes to fix their device; the configured URLs of the deployment. */
+/**
+ * The deployment's download URLs put in messages. The employee's page link is not here: it is
+ * personal and made at send time (OutboxWorker's enrollmentPageUrl).
+ */
 export interface MessageLinks {
-  /** The self-service enrolment page (sign-in links per employee come with that page). */
-  enrollmentPageUrl?: string | undefined;
   agentDownloadUrl?: string | undefined;
   mdmEnrollmentUrl?: string | undefined;
 }
