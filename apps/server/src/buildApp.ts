@@ -79,6 +79,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     outbox: runtime.outbox,
     fleet: runtime.fleet,
     links: runtime.links,
+    alerts: runtime.alerts,
+    triage: runtime.triage,
+    webhooks: runtime.webhooks,
+    allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE === "true",
     summary,
     feed,
   };
@@ -155,8 +159,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
           const { port } = server.address() as AddressInfo;
           boundUrl = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
           logger.info({ url: boundUrl }, "listening");
-          runtime.start();
-          resolve({ url: boundUrl });
+          runtime.start().then(() => resolve({ url: boundUrl }), reject);
         });
       });
     },

@@ -81,6 +81,32 @@ const EnvSchema = z.object({
     .min(1, "must be at least 1")
     .default(1200),
   SYNC_ON_START: z.enum(["true", "false"]).default("true"),
+  /** Let webhooks post to loopback, private and link-local addresses (refused by default: SSRF). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(100, "must be between 100 and 60000")
+    .max(60_000, "must be between 100 and 60000")
+    .default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 20")
+    .max(20, "must be between 1 and 20")
+    .default(8),
+  /** The first retry's delay; each further retry doubles it (capped at an hour). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(10, "must be at least 10")
+    .default(10_000),
+  /** Alerts are evaluated after every sync and also this often, so grace periods end on time. */
+  ALERT_EVALUATION_INTERVAL_SECONDS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 (only after syncs) or more")
+    .default(300),
   /** Tests only: let them count the SQL statements a request runs. */
   PRISMA_QUERY_EVENTS: z.enum(["true", "false"]).default("false"),
   /** The built dashboard; defaults to apps/web/dist. */

@@ -141,6 +141,18 @@ describe("authentication and roles", () => {
     confirmUnenrollment: 'confirmUnenrollment(syncRunId: "00000000-0000-4000-8000-000000000000")',
     createApiToken: 'createApiToken(name: "x", role: ADMIN)',
     revokeApiToken: 'revokeApiToken(id: "00000000-0000-4000-8000-000000000000")',
+    createAlertRule: 'createAlertRule(input: { name: "x", severity: LOW, statuses: [OFFLINE] })',
+    updateAlertRule: 'updateAlertRule(id: "$RULE", input: { gracePeriodHours: 1 })',
+    setAlertRuleEnabled: 'setAlertRuleEnabled(id: "$RULE", enabled: false)',
+    deleteAlertRule: 'deleteAlertRule(id: "$RULE")',
+    acknowledgeAlert: 'acknowledgeAlert(id: "00000000-0000-4000-8000-000000000000", note: "x")',
+    snoozeAlert: 'snoozeAlert(id: "00000000-0000-4000-8000-000000000000", until: "2100-01-01T00:00:00Z")',
+    createWebhook: 'createWebhook(input: { name: "x", url: "https://example.com/hook" })',
+    updateWebhook: 'updateWebhook(id: "00000000-0000-4000-8000-000000000000", input: { name: "y" })',
+    setWebhookEnabled: 'setWebhookEnabled(id: "00000000-0000-4000-8000-000000000000", enabled: false)',
+    rotateWebhookSecret: 'rotateWebhookSecret(id: "00000000-0000-4000-8000-000000000000")',
+    deleteWebhook: 'deleteWebhook(id: "00000000-0000-4000-8000-000000000000")',
+    sendTestWebhook: 'sendTestWebhook(id: "00000000-0000-4000-8000-000000000000")',
   };
 
   it("every mutation of the schema refuses a VIEWER (typed FORBIDDEN) and an anonymous caller (401)", async () => {
@@ -149,9 +161,11 @@ describe("authentication and roles", () => {
     const device = (await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 1 })).devices.edges[0]?.node
       .id;
     if (!device) throw new Error("no device");
+    const rule = (await server.app.db.prisma.alertRule.findFirstOrThrow()).id;
+    const rulesBefore = await server.app.db.prisma.alertRule.findMany({ orderBy: { id: "asc" } });
     const auditBefore = await server.app.db.prisma.auditEntry.count();
     for (const field of fields) {
-      const call = mutationCalls[field]?.replace("$DEVICE", device);
+      const call = mutationCalls[field]?.replace("$DEVICE", device).replace("$RULE", rule);
       const doc = gql<Record<string, { __typename: string; code?: string }>>(
         `mutation { ${call} { __typename ... on ForbiddenError { code message } } }`,
       );
@@ -164,6 +178,8 @@ describe("authentication and roles", () => {
     expect(await server.app.db.prisma.auditEntry.count()).toBe(auditBefore);
     const settings = await server.app.db.prisma.settings.findUniqueOrThrow({ where: { id: 1 } });
     expect(settings.syncIntervalMinutes).toBe(30);
+    expect(await server.app.db.prisma.alertRule.findMany({ orderBy: { id: "asc" } })).toEqual(rulesBefore);
+    expect(await server.app.db.prisma.webhook.count()).toBe(0);
   });
 
   it("a created VIEWER token reads, and stops working once revoked", async () => {

@@ -1,3 +1,11 @@
+export { AlertEvaluator, type AlertEvaluatorOptions, type EvaluationResult } from "./alerts/AlertEvaluator.ts";
+export { type AlertEventKind, WEBHOOK_EVENT_KINDS, type WebhookEventKind } from "./alerts/AlertEventLog.ts";
+export { breaksRule, planAlerts } from "./alerts/AlertPlanner.ts";
+export * from "./alerts/AlertRuleSchema.ts";
+export { AlertTriage, type TriageResult } from "./alerts/AlertTriage.ts";
+export { newWebhookSecret, signWebhook, verifyWebhook, WEBHOOK_HEADERS } from "./alerts/WebhookSignature.ts";
+export { checkWebhookTarget, parseWebhookUrl, refusedAddressRange } from "./alerts/WebhookTarget.ts";
+export { postWebhook, WebhookWorker, type WebhookWorkerOptions } from "./alerts/WebhookWorker.ts";
 export * from "./engine/index.ts";
 export { type EnrollwatchTopics, type EventPublisher, silentPublisher } from "./events/EnrollwatchTopics.ts";
 export {

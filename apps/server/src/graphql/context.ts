@@ -1,4 +1,13 @@
-import type { FleetClient, MessageLinks, OutboxWorker, SyncScheduler, UnenrollmentService } from "@enrollwatch/sync";
+import type {
+  AlertEvaluator,
+  AlertTriage,
+  FleetClient,
+  MessageLinks,
+  OutboxWorker,
+  SyncScheduler,
+  UnenrollmentService,
+  WebhookWorker,
+} from "@enrollwatch/sync";
 import type { Viewer } from "../auth/ApiTokens.ts";
 import type { FeedEvent, StatusEventFeed } from "../live/StatusEventFeed.ts";
 import type { EnrollwatchPubSub } from "../pubsub.ts";
@@ -12,6 +21,11 @@ export interface Services {
   outbox: OutboxWorker;
   fleet: FleetClient;
   links: MessageLinks;
+  alerts: AlertEvaluator;
+  triage: AlertTriage;
+  webhooks: WebhookWorker;
+  /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may point at loopback and private addresses. */
+  allowPrivateWebhooks: boolean;
   summary: StatusSummaryCache;
   feed: StatusEventFeed;
 }

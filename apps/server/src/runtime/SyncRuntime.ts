@@ -1,12 +1,15 @@
 import type { Database } from "@enrollwatch/db";
 import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
 import {
+  AlertEvaluator,
+  AlertTriage,
   FleetClient,
   type MessageLinks,
   OutboxWorker,
   SyncRunner,
   SyncScheduler,
   UnenrollmentService,
+  WebhookWorker,
 } from "@enrollwatch/sync";
 import nodemailer from "nodemailer";
 import type { Config } from "../config.ts";
@@ -21,7 +24,10 @@ export interface SyncRuntime {
   unenrollment: UnenrollmentService;
   outbox: OutboxWorker;
   links: MessageLinks;
-  start(): void;
+  alerts: AlertEvaluator;
+  triage: AlertTriage;
+  webhooks: WebhookWorker;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +60,14 @@ export async function createSyncRuntime(
   };
   const unenrollment = new UnenrollmentService({ db, fleet, publisher: pubsub, links });
   const runner = new SyncRunner({ db, fleet, publisher: pubsub, unenrollment, logger: logger.child({ part: "sync" }) });
-  const scheduler = new SyncScheduler(db, runner, logger.child({ part: "scheduler" }));
+  const webhooks = new WebhookWorker({
+    db,
+    logger: logger.child({ part: "webhooks" }),
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE === "true",
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+  });
   const transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : null;
   if (!transport) logger.warn("no SMTP_URL: messages stay in the outbox, marked unsent");
   const outbox = new OutboxWorker({
@@ -64,6 +77,21 @@ export async function createSyncRuntime(
     logger: logger.child({ part: "outbox" }),
     enrollmentPageUrl: () => `${config.PUBLIC_URL ?? publicUrl()}/enroll`,
   });
+  const dashboardUrl = () => config.PUBLIC_URL ?? publicUrl();
+  const alerts = new AlertEvaluator({
+    db,
+    publisher: pubsub,
+    logger: logger.child({ part: "alerts" }),
+    links,
+    dashboardUrl,
+    intervalMs: config.ALERT_EVALUATION_INTERVAL_SECONDS * 1000,
+    onQueued: ({ deliveries, messages }) => {
+      if (deliveries > 0) webhooks.poke();
+      if (messages > 0) void outbox.deliverDue().catch(() => {});
+    },
+  });
+  const triage = new AlertTriage(db, pubsub);
+  const scheduler = new SyncScheduler(db, runner, logger.child({ part: "scheduler" }), () => alerts.evaluate());
   return {
     fleet,
     sim,
@@ -71,12 +99,20 @@ export async function createSyncRuntime(
     unenrollment,
     outbox,
     links,
-    start() {
+    alerts,
+    triage,
+    webhooks,
+    async start() {
+      await alerts.seedDefaultRules();
       if (config.SYNC_ON_START === "true") scheduler.start();
       outbox.start();
+      alerts.start();
+      webhooks.start();
     },
     async stop() {
       await scheduler.stop();
+      await alerts.stop();
+      await webhooks.stop();
       await outbox.stop();
       transport?.close();
       await sim?.close();

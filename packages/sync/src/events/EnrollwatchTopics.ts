@@ -8,6 +8,8 @@ export type EnrollwatchTopics = {
   statusEvents: [{ upToSeq: string }];
   syncRuns: [{ id: string }];
   settings: [{ updatedAt: string }];
+  /** Alert events up to this seq committed; also sent after rule and webhook changes ({}). */
+  alerts: [{ upToSeq?: string }];
 };
 
 /** The publishing half of a pub/sub over EnrollwatchTopics; graphql-yoga's PubSub satisfies it. */

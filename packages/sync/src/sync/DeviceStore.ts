@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { SqlConnection } from "@enrollwatch/db";
 import type { EnrollmentStatus } from "../engine/vocabulary.ts";
 import type { FleetHostRecord } from "../fleet/FleetHostRecord.ts";
+import { epoch, ts } from "../sql/SqlTime.ts";
 import { lockStatusEventWriters } from "./EventOrdering.ts";
 
 /** What a sync needs to know about a stored device to evaluate and diff it. */
@@ -88,16 +89,6 @@ export async function loadDeviceStates(
     });
   }
   return states;
-}
-
-/** A `timestamp(3)` column (UTC wall time, as Prisma stores it) as epoch milliseconds. */
-function epoch(column: string): string {
-  return `(extract(epoch from ${column} AT TIME ZONE 'UTC') * 1000)::bigint`;
-}
-
-/** ISO without the zone suffix, so `timestamp` columns store the UTC wall time as Prisma does. */
-function ts(value: Date | null): string | null {
-  return value === null ? null : value.toISOString().replace("Z", "");
 }
 
 export interface BatchResult {

@@ -26,6 +26,8 @@ export class SyncScheduler {
     private readonly db: Database,
     private readonly runner: SyncRunner,
     private readonly logger: Logger,
+    /** Runs after every sync and device check that wrote (alert evaluation), still under the lock. */
+    private readonly afterSync?: () => Promise<unknown>,
   ) {}
 
   start(): void {
@@ -77,6 +79,7 @@ export class SyncScheduler {
       if (!(await tryLock(conn))) return { ran: false, reason: "a sync is running and will check the device" };
       try {
         const result = await this.runner.syncDevice(fleetHostId);
+        if (result?.changed) await this.runAfterSync();
         return result ? { ran: true, ...result } : { ran: false, reason: "Fleet does not know this device any more" };
       } finally {
         await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
@@ -125,12 +128,23 @@ export class SyncScheduler {
           },
         });
         if (count > 0) this.logger.warn({ count }, "marked interrupted sync runs as failed");
-        return { ran: true, result: await this.runner.run(trigger) };
+        const result = await this.runner.run(trigger);
+        if (result.state !== "FAILED") await this.runAfterSync();
+        return { ran: true, result };
       } finally {
         await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
       }
     } finally {
       await conn.release();
+    }
+  }
+
+  private async runAfterSync(): Promise<void> {
+    try {
+      await this.afterSync?.();
+    } catch (error) {
+      // The sync itself committed; a failed follow-up is retried by its own schedule.
+      this.logger.error({ err: error }, "after-sync step failed");
     }
   }
 }

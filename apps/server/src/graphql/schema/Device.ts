@@ -62,6 +62,10 @@ export const DeviceRef = builder.prismaNode("Device", {
           take: pageSize(args.first, 50, 200),
         }),
     }),
+    alerts: t.relation("alerts", {
+      description: "The alert rules this device breaks or broke, newest first.",
+      query: { orderBy: { openedAt: "desc" }, take: 50 },
+    }),
     history: t.relatedConnection("events", {
       cursor: "seq",
       description: "Status transitions, newest first.",

@@ -2,7 +2,7 @@ import { sendRemediationMessage } from "@enrollwatch/sync";
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
-import { MessageKindEnum } from "./enums.ts";
+import { MessageKindEnum, OutboundMessageKindEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, NotFoundError, requireAdmin } from "./errors.ts";
 import { pageSize } from "./paging.ts";
 import { isUuid } from "./SyncRun.ts";
@@ -23,7 +23,7 @@ const OutboundMessageRef = builder.prismaObject("OutboundMessage", {
   fields: (t) => ({
     id: t.exposeID("id"),
     recipient: t.exposeString("recipient"),
-    kind: t.field({ type: MessageKindEnum, resolve: (m) => m.kind }),
+    kind: t.field({ type: OutboundMessageKindEnum, resolve: (m) => m.kind }),
     subject: t.exposeString("subject"),
     body: t.exposeString("body"),
     state: t.exposeString("state", { description: "PENDING, SENT, FAILED or UNSENT (no SMTP configured)." }),

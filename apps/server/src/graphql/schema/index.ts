@@ -11,6 +11,9 @@ import "./Settings.ts";
 import "./SyncRun.ts";
 import "./ApiToken.ts";
 import "./AuditEntry.ts";
+import "./AlertRule.ts";
+import "./Alert.ts";
+import "./Webhook.ts";
 
 builder.queryType({ description: "Read the fleet's enrolment health. Any valid token." });
 builder.mutationType({ description: "Change settings and act on devices. ADMIN tokens only." });
