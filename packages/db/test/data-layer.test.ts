@@ -19,6 +19,9 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
       );
       expect(tables.map((r) => r.table_name)).toEqual([
+        "Alert",
+        "AlertEvent",
+        "AlertRule",
         "ApiToken",
         "AuditEntry",
         "Device",
@@ -29,6 +32,8 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
         "Settings",
         "StatusEvent",
         "SyncRun",
+        "Webhook",
+        "WebhookDelivery",
         "_prisma_migrations",
       ]);
       const rows = await conn.query<{ migration_name: string; finished_at: Date | null; checksum: string }>(

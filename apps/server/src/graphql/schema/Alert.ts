@@ -5,6 +5,7 @@ import { builder } from "../builder.ts";
 import { AlertEventKindEnum, AlertSeverityEnum, AlertStateEnum, EnrollmentStatusEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, FieldError, NotFoundError, requireAdmin, ValidationError } from "./errors.ts";
 import { pageSize } from "./paging.ts";
+import { nonEmptyQuery } from "./prismaQuery.ts";
 import { parseSeq } from "./StatusEvent.ts";
 import { isUuid } from "./SyncRun.ts";
 
@@ -182,7 +183,7 @@ builder.mutationFields((t) => ({
       const result = await ctx.services.triage.acknowledge(id, actor, args.note ?? null);
       if (!result.ok) throw triageError(result);
       if (result.deliveries > 0) ctx.services.webhooks.poke();
-      return prisma.alert.findUniqueOrThrow({ ...query, where: { id } });
+      return prisma.alert.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id } });
     },
   }),
   snoozeAlert: t.prismaField({
@@ -199,7 +200,7 @@ builder.mutationFields((t) => ({
       const id = alertId(args.id);
       const result = await ctx.services.triage.snooze(id, actor, args.until, args.note ?? null);
       if (!result.ok) throw triageError(result);
-      return prisma.alert.findUniqueOrThrow({ ...query, where: { id } });
+      return prisma.alert.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id } });
     },
   }),
 }));

@@ -4,22 +4,25 @@ import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { AdminNotificationEnum, AlertSeverityEnum, EnrollmentStatusEnum } from "./enums.ts";
 import { ADMIN_ERRORS, FieldError, NotFoundError, requireAdmin, ValidationError } from "./errors.ts";
+import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
 
 builder.prismaObject("AlertRule", {
+  // relationCount fields put the type in select mode; the id keeps a bare `__typename` selection valid.
+  select: { id: true },
   description:
     "What counts as a violation: a device in one of `statuses` (on one of `platforms`, when given) for at least `gracePeriodHours`.",
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     enabled: t.exposeBoolean("enabled"),
-    severity: t.field({ type: AlertSeverityEnum, resolve: (r) => r.severity }),
-    statuses: t.field({ type: [EnrollmentStatusEnum], resolve: (r) => r.statuses }),
+    severity: t.expose("severity", { type: AlertSeverityEnum }),
+    statuses: t.expose("statuses", { type: [EnrollmentStatusEnum] }),
     platforms: t.exposeStringList("platforms", { description: "Fleet platforms; empty matches every platform." }),
     gracePeriodHours: t.exposeInt("gracePeriodHours", {
       description: "Minimum time in the status before an alert opens.",
     }),
-    adminNotification: t.field({ type: AdminNotificationEnum, resolve: (r) => r.adminNotification }),
+    adminNotification: t.expose("adminNotification", { type: AdminNotificationEnum }),
     adminEmails: t.exposeStringList("adminEmails"),
     remindEmployee: t.exposeBoolean("remindEmployee", {
       description: "Send the owner the remediation message when the alert opens (at most once per alert).",
@@ -116,7 +119,7 @@ builder.mutationFields((t) => ({
         return rule;
       });
       await reevaluate(ctx);
-      return prisma.alertRule.findUniqueOrThrow({ ...query, where: { id: created.id } });
+      return prisma.alertRule.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id: created.id } });
     },
   }),
   updateAlertRule: t.prismaField({
@@ -133,7 +136,7 @@ builder.mutationFields((t) => ({
       }
       await saveRule(rule.id, definitionOf(rule), result.rule, actor, "alertRule.update");
       await reevaluate(ctx);
-      return prisma.alertRule.findUniqueOrThrow({ ...query, where: { id: rule.id } });
+      return prisma.alertRule.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id: rule.id } });
     },
   }),
   setAlertRuleEnabled: t.prismaField({
@@ -153,7 +156,7 @@ builder.mutationFields((t) => ({
         args.enabled ? "alertRule.enable" : "alertRule.disable",
       );
       await reevaluate(ctx);
-      return prisma.alertRule.findUniqueOrThrow({ ...query, where: { id: rule.id } });
+      return prisma.alertRule.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id: rule.id } });
     },
   }),
   deleteAlertRule: t.field({

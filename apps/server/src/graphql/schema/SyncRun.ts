@@ -3,6 +3,7 @@ import { builder } from "../builder.ts";
 import { SyncRunStateEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, NotFoundError, requireAdmin } from "./errors.ts";
 import { pageSize } from "./paging.ts";
+import { nonEmptyQuery } from "./prismaQuery.ts";
 
 export const SyncRunRef = builder.prismaObject("SyncRun", {
   description: "One sync with Fleet.",
@@ -50,7 +51,7 @@ builder.mutationField("syncNow", (t) =>
       await prisma.auditEntry.create({
         data: { actor, action: "sync.run", target: attempt.result.id, after: { state: attempt.result.state } },
       });
-      return prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: attempt.result.id } });
+      return prisma.syncRun.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id: attempt.result.id } });
     },
   }),
 );
@@ -79,7 +80,7 @@ builder.mutationField("confirmUnenrollment", (t) =>
           after: { unenrolled: result.outcome.unenrolled },
         },
       });
-      return prisma.syncRun.findUniqueOrThrow({ ...query, where: { id } });
+      return prisma.syncRun.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id } });
     },
   }),
 );

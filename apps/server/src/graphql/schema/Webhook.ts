@@ -6,16 +6,23 @@ import type { GraphQLContext } from "../context.ts";
 import { WebhookDeliveryStateEnum, WebhookEventKindEnum } from "./enums.ts";
 import { ADMIN_ERRORS, FieldError, NotFoundError, requireAdmin, ValidationError } from "./errors.ts";
 import { pageSize } from "./paging.ts";
+import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
 
 builder.prismaObject("Webhook", {
+  // relationCount fields put the type in select mode; the id keeps a bare `__typename` selection valid.
+  select: { id: true },
   description:
     "Where alert events are posted, signed with HMAC-SHA256 (header Enrollwatch-Signature: v1=hex(HMAC(secret, timestamp + '.' + body)), timestamp in Enrollwatch-Webhook-Timestamp). The secret is shown once, at creation or rotation.",
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     url: t.exposeString("url"),
-    events: t.field({ type: [WebhookEventKindEnum], resolve: (w) => w.events as WebhookEventKind[] }),
+    events: t.field({
+      type: [WebhookEventKindEnum],
+      select: { events: true },
+      resolve: (w) => w.events.filter((e): e is WebhookEventKind => e !== "SNOOZED" && e !== "REOPENED"),
+    }),
     enabled: t.exposeBoolean("enabled"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -172,7 +179,7 @@ builder.mutationFields((t) => ({
         ctx,
       );
       return prisma.$transaction(async (tx) => {
-        const updated = await tx.webhook.update({ ...query, where: { id: webhook.id }, data: fields });
+        const updated = await tx.webhook.update({ ...nonEmptyQuery(query), where: { id: webhook.id }, data: fields });
         await tx.auditEntry.create({
           data: {
             actor,
@@ -196,7 +203,7 @@ builder.mutationFields((t) => ({
       const webhook = await findWebhook(args.id);
       return prisma.$transaction(async (tx) => {
         const updated = await tx.webhook.update({
-          ...query,
+          ...nonEmptyQuery(query),
           where: { id: webhook.id },
           data: { enabled: args.enabled },
         });
@@ -259,7 +266,7 @@ builder.mutationFields((t) => ({
       });
       const delivery = await prisma.$transaction(async (tx) => {
         const row = await tx.webhookDelivery.create({
-          ...query,
+          ...nonEmptyQuery(query),
           data: { id, webhookId: webhook.id, eventType: "webhook.test", body, createdAt, nextAttemptAt: createdAt },
         });
         await tx.auditEntry.create({

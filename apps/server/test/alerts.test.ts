@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
+import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
+
+let server: TestServer;
+let viewerToken: string;
+beforeAll(async () => {
+  server = await startTestServer({ hosts: 80 });
+  viewerToken = await server.createToken("VIEWER");
+  // A few Macs lose their MDM profile, so some devices break rules whatever the simulator's seed.
+  const sim = server.app.runtime.sim;
+  if (!sim) throw new Error("the test server runs the built-in simulator");
+  const macs = sim.model.hostIds().filter((id) => {
+    const p = sim.model.profile(id);
+    return p?.platform === "darwin" && p.mdm !== null;
+  });
+  for (const id of macs.slice(0, 4)) sim.model.setState(id, "PROFILE_REMOVED");
+  const synced = await server.request(SyncNow);
+  if (synced.syncNow.__typename !== "MutationSyncNowSuccess") throw new Error("first sync failed");
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+type Result<T> = {
+  __typename: string;
+  data?: T;
+  message?: string;
+  code?: string;
+  fieldErrors?: { field: string; message: string }[];
+};
+const ERROR_FIELDS = "... on Error { message } ... on ValidationError { code fieldErrors { field message } }";
+const TRIAGE_ERROR_FIELDS = `${ERROR_FIELDS} ... on NotFoundError { code } ... on ConflictError { code }`;
+
+const CreateRule = gql<
+  { createAlertRule: Result<{ id: string; name: string; openAlertCount: number }> },
+  { input: Record<string, unknown> }
+>(`mutation CreateRule($input: AlertRuleInput!) {
+  createAlertRule(input: $input) { __typename ... on MutationCreateAlertRuleSuccess { data { id name openAlertCount } } ${ERROR_FIELDS} }
+}`);
+
+const Alerts = gql<
+  {
+    alerts: {
+      totalCount: number;
+      edges: {
+        node: {
+          id: string;
+          state: string;
+          severity: string;
+          status: string;
+          rule: { name: string };
+          device: { id: string; name: string };
+        };
+      }[];
+    };
+    alertSummary: { open: number; acknowledged: number; snoozed: number };
+  },
+  { filter?: Record<string, unknown>; first?: number }
+>(`query Alerts($filter: AlertFilter, $first: Int) {
+  alerts(filter: $filter, first: $first) { totalCount edges { node { id state severity status rule { name } device { id name } } } }
+  alertSummary { open acknowledged snoozed }
+}`);
+
+const Acknowledge = gql<
+  { acknowledgeAlert: Result<{ id: string; state: string; acknowledgedBy: string | null; note: string | null }> },
+  { id: string; note?: string }
+>(`mutation Ack($id: ID!, $note: String) {
+  acknowledgeAlert(id: $id, note: $note) { __typename ... on MutationAcknowledgeAlertSuccess { data { id state acknowledgedBy note } } ${TRIAGE_ERROR_FIELDS} }
+}`);
+
+const Snooze = gql<{ snoozeAlert: Result<{ state: string; snoozedUntil: string }> }, { id: string; until: string }>(
+  `mutation Snooze($id: ID!, $until: DateTime!) {
+    snoozeAlert(id: $id, until: $until) { __typename ... on MutationSnoozeAlertSuccess { data { state snoozedUntil } } ${TRIAGE_ERROR_FIELDS} }
+  }`,
+);
+
+const CreateWebhook = gql<
+  { createWebhook: Result<{ secret: string; webhook: { id: string; url: string; events: string[] } }> },
+  { input: Record<string, unknown> }
+>(`mutation CreateWebhook($input: WebhookInput!) {
+  createWebhook(input: $input) { __typename ... on MutationCreateWebhookSuccess { data { secret webhook { id url events } } } ${ERROR_FIELDS} }
+}`);
+
+const ALERT_EVENTS = `subscription AlertEvents($afterSeq: String) { alerts(afterSeq: $afterSeq) { seq kind actor alert { id state rule { name } } } }`;
+type AlertEventPayload = {
+  alerts: {
+    seq: string;
+    kind: string;
+    actor: string | null;
+    alert: { id: string; state: string; rule: { name: string } };
+  };
+};
+
+const ANY_PROBLEM = ["PARTIALLY_ENROLLED", "AGENT_INACTIVE", "MDM_PROFILE_MISSING", "OFFLINE"];
+
+describe("alert rules over GraphQL", () => {
+  it("the default rules are seeded on first start", async () => {
+    const data = await server.request(
+      gql<{ alertRules: { name: string; severity: string; gracePeriodHours: number }[] }>(
+        `{ alertRules { name severity gracePeriodHours } }`,
+      ),
+    );
+    expect(data.alertRules.map((r) => r.name).sort()).toEqual(
+      ["Agent inactive 1+ day", "MDM profile missing", "Offline 7+ days", "Partially enrolled 3+ days"].sort(),
+    );
+  });
+
+  it.each([
+    ["no status", { name: "a", severity: "LOW", statuses: [] }, "statuses"],
+    ["ENROLLED", { name: "a", severity: "LOW", statuses: ["ENROLLED"] }, "statuses"],
+    ["an unknown platform", { name: "a", severity: "LOW", statuses: ["OFFLINE"], platforms: ["amiga"] }, "platforms"],
+    [
+      "a negative grace period",
+      { name: "a", severity: "LOW", statuses: ["OFFLINE"], gracePeriodHours: -3 },
+      "gracePeriodHours",
+    ],
+    [
+      "an absurd grace period",
+      { name: "a", severity: "LOW", statuses: ["OFFLINE"], gracePeriodHours: 1_000_000 },
+      "gracePeriodHours",
+    ],
+    ["a taken name", { name: "offline 7+ DAYS", severity: "LOW", statuses: ["OFFLINE"] }, "name"],
+    ["a missing severity", { name: "a", statuses: ["OFFLINE"] }, "severity"],
+  ])("refuses a rule with %s: a typed error naming the field, nothing stored", async (_name, input, field) => {
+    const rulesBefore = await server.app.db.prisma.alertRule.count();
+    const auditBefore = await server.app.db.prisma.auditEntry.count();
+    const { createAlertRule } = await server.request(CreateRule, { input });
+    expect(createAlertRule.__typename).toBe("ValidationError");
+    expect(createAlertRule.fieldErrors?.map((e) => e.field)).toEqual([field]);
+    expect(await server.app.db.prisma.alertRule.count()).toBe(rulesBefore);
+    expect(await server.app.db.prisma.auditEntry.count()).toBe(auditBefore);
+  });
+
+  it("a new rule opens alerts at once for devices already breaking it; acknowledge and snooze are audited and live", async () => {
+    const problems = await server.app.db.prisma.device.count({ where: { status: { in: ANY_PROBLEM as never } } });
+    expect(problems).toBeGreaterThan(2);
+    const head = (await server.app.db.prisma.alertEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
+    const live = server.wsClient().iterate<AlertEventPayload>({ query: ALERT_EVENTS });
+    // Let the subscription start before the change it should see.
+    await new Promise((r) => setTimeout(r, 200));
+
+    const { createAlertRule } = await server.request(CreateRule, {
+      input: { name: "Any problem", severity: "LOW", statuses: ANY_PROBLEM, gracePeriodHours: 0 },
+    });
+    expect(createAlertRule).toMatchObject({
+      __typename: "MutationCreateAlertRuleSuccess",
+      data: { openAlertCount: problems },
+    });
+    const ruleId = createAlertRule.data?.id as string;
+    const opened = await take(live, problems);
+    expect(opened.map((e) => e.data?.alerts.kind)).toEqual(Array(problems).fill("OPENED"));
+
+    const list = await server.request(Alerts, { filter: { ruleId, state: ["OPEN"] }, first: 500 });
+    expect(list.alerts.totalCount).toBe(problems);
+    const [first, second] = list.alerts.edges.map((e) => e.node);
+    if (!first || !second) throw new Error("need two alerts");
+
+    const acked = await server.request(Acknowledge, { id: first.id, note: "Ticket IT-42" });
+    expect(acked.acknowledgeAlert).toMatchObject({
+      data: { state: "ACKNOWLEDGED", acknowledgedBy: "token:ADMIN_TOKEN (environment)", note: "Ticket IT-42" },
+    });
+    const [ackEvent] = await take(live, 1);
+    expect(ackEvent?.data?.alerts).toMatchObject({
+      kind: "ACKNOWLEDGED",
+      actor: "token:ADMIN_TOKEN (environment)",
+      alert: { id: first.id },
+    });
+
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await server.request(Snooze, { id: second.id, until })).snoozeAlert).toMatchObject({
+      data: { state: "SNOOZED", snoozedUntil: until },
+    });
+    const audit = await server.app.db.prisma.auditEntry.findMany({
+      where: { target: { in: [first.id, second.id, ruleId] } },
+    });
+    expect(audit.map((a) => a.action).sort()).toEqual(["alert.acknowledge", "alert.snooze", "alertRule.create"]);
+
+    // Resuming from where a client was replays the same events in order.
+    const resumed = await take(
+      server.wsClient().iterate<AlertEventPayload>({ query: ALERT_EVENTS, variables: { afterSeq: head.toString() } }),
+      problems + 2,
+    );
+    const seqs = resumed.map((e) => Number(e.data?.alerts.seq));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(resumed.at(-1)?.data?.alerts.kind).toBe("SNOOZED");
+
+    // Disabling the rule resolves its alerts.
+    await server.request(
+      gql<{ setAlertRuleEnabled: { __typename: string } }, { id: string }>(
+        `mutation($id: ID!) { setAlertRuleEnabled(id: $id, enabled: false) { __typename } }`,
+      ),
+      {
+        id: ruleId,
+      },
+    );
+    expect((await server.request(Alerts, { filter: { ruleId, state: ["RESOLVED"] } })).alerts.totalCount).toBe(
+      problems,
+    );
+    await live.return?.();
+  });
+
+  it("refuses bad triage input with typed errors and changes nothing", async () => {
+    const missing = await server.request(Acknowledge, { id: "00000000-0000-4000-8000-000000000000" });
+    expect(missing.acknowledgeAlert).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
+    expect((await server.request(Acknowledge, { id: "not-a-uuid" })).acknowledgeAlert.__typename).toBe("NotFoundError");
+    const resolved = await server.app.db.prisma.alert.findFirstOrThrow({ where: { state: "RESOLVED" } });
+    expect((await server.request(Acknowledge, { id: resolved.id })).acknowledgeAlert).toMatchObject({
+      __typename: "ConflictError",
+    });
+    const open = await server.request(CreateRule, {
+      input: { name: "Offline now", severity: "MEDIUM", statuses: ["OFFLINE", "AGENT_INACTIVE"] },
+    });
+    const ruleId = open.createAlertRule.data?.id as string;
+    const alert = await server.app.db.prisma.alert.findFirstOrThrow({ where: { ruleId } });
+    const past = await server.request(Snooze, { id: alert.id, until: "2000-01-01T00:00:00Z" });
+    expect(past.snoozeAlert).toMatchObject({ __typename: "ValidationError", fieldErrors: [{ field: "until" }] });
+    expect(await server.app.db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).toMatchObject({
+      state: "OPEN",
+    });
+    const viewer = await server.raw(Acknowledge, { id: alert.id }, viewerToken);
+    expect(viewer.body.data?.acknowledgeAlert.__typename).toBe("ForbiddenError");
+  });
+});
+
+describe("webhooks over GraphQL", () => {
+  it.each([
+    ["a private address", "http://10.0.0.5/hook", "private address"],
+    ["loopback", "http://127.0.0.1:9/hook", "loopback address"],
+    ["cloud metadata", "http://169.254.169.254/latest", "linkLocal address"],
+    ["another scheme", "file:///etc/passwd", "http or https"],
+  ])("refuses %s, naming the url, nothing stored", async (_name, url, message) => {
+    const { createWebhook } = await server.request(CreateWebhook, { input: { name: "x", url } });
+    expect(createWebhook.__typename).toBe("ValidationError");
+    expect(createWebhook.fieldErrors?.[0]).toMatchObject({ field: "url" });
+    expect(createWebhook.fieldErrors?.[0]?.message).toContain(message);
+    expect(await server.app.db.prisma.webhook.count()).toBe(0);
+  });
+
+  it("shows the secret once: no query can read it", async () => {
+    const { createWebhook } = await server.request(CreateWebhook, {
+      // A literal public address (no DNS in tests); disabled, so nothing is ever posted to it.
+      input: { name: "chat", url: "https://93.184.216.34/enrollwatch", events: ["OPENED"], enabled: false },
+    });
+    expect(createWebhook.data?.secret).toMatch(/^whsec_/);
+    const readSecret = await server.raw(gql(`{ webhooks { ... on QueryWebhooksSuccess { data { secret } } } }`));
+    expect(readSecret.status).toBe(400);
+    expect(readSecret.body.errors?.[0]?.message).toContain('Cannot query field "secret"');
+    const audit = await server.app.db.prisma.auditEntry.findFirstOrThrow({ where: { action: "webhook.create" } });
+    expect(JSON.stringify(audit)).not.toContain(createWebhook.data?.secret ?? "?");
+    await server.request(
+      gql<{ deleteWebhook: { __typename: string } }, { id: string }>(
+        `mutation($id: ID!) { deleteWebhook(id: $id) { __typename } }`,
+      ),
+      {
+        id: createWebhook.data?.webhook.id ?? "",
+      },
+    );
+  });
+});
+
+describe("alerts over SSE (in-process)", () => {
+  it("replays alert events through yoga.fetch with text/event-stream", async () => {
+    const response = await server.app.yoga.fetch("http://yoga/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        [CSRF_HEADER]: "1",
+      },
+      body: JSON.stringify({ query: ALERT_EVENTS, variables: { afterSeq: "0" } }),
+    });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error("no body");
+    let text = "";
+    const decoder = new TextDecoder();
+    const deadline = Date.now() + 10_000;
+    while ((text.match(/event: next/g) ?? []).length < 3 && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    await reader.cancel();
+    const seqs = [...text.matchAll(/"seq":"(\d+)"/g)].map((m) => Number(m[1]));
+    expect(seqs.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+});
