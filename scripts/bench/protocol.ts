@@ -34,6 +34,7 @@ export interface SimReadyInfo {
 export type SimCommands = {
   mutate: { args: { fraction: number }; result: { changed: number } };
   advance: { args: { ms: number }; result: { now: number } };
+  breakHealthy: { args: { count: number; state: "AGENT_STOPPED" | "OFFLINE" }; result: { broken: number } };
   close: { args: Record<string, never>; result: null };
 };
 
@@ -103,8 +104,28 @@ export type SyncCommands = {
   /** now: the simulator's virtual now, so statuses are evaluated at the fleet's own instant. */
   sync: { args: { now: number }; result: SyncOutcome };
   rss: { args: Record<string, never>; result: RssSample };
+  /** Alerts: seed the default rules (once). */
+  seedAlertRules: { args: Record<string, never>; result: { seeded: number } };
+  /** One alert evaluation at the fleet's instant. */
+  evaluateAlerts: { args: { now: number }; result: AlertEvaluationOutcome };
+  /** Adds a rule matching `statuses` with no grace period (and evaluates it). */
+  addAlertRule: { args: { name: string; statuses: string[]; now: number }; result: AlertEvaluationOutcome };
+  /** Registers webhooks (all alert events) and starts the delivery worker, loopback allowed. */
+  addWebhooks: { args: { urls: string[]; timeoutMs: number }; result: { ids: string[] } };
+  /** Webhook deliveries by state. */
+  webhookStates: { args: Record<string, never>; result: Record<string, number> };
   close: { args: Record<string, never>; result: null };
 };
+
+export interface AlertEvaluationOutcome {
+  ms: number;
+  opened: number;
+  resolved: number;
+  deliveries: number;
+  /** Wall clock (Date.now()) when the evaluation started: delivery latency counts from here. */
+  startedAt: number;
+  liveAlerts: number;
+}
 
 /** What the fan-out clients speak: graphql-transport-ws by hand, or plain frames from the raw broadcaster. */
 export type FanoutMode = "graphql" | "raw";

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     ready,
     handlers: {
       mutate: async ({ fraction }) => ({ changed: sim.model.mutate(fraction).length }),
+      breakHealthy: async ({ count, state }) => ({ broken: sim.model.breakHealthy(count, state).length }),
       advance: async ({ ms }) => {
         sim.clock.advance(ms);
         return { now: sim.clock.now() };

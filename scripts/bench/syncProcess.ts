@@ -13,13 +13,23 @@ import { createTestPostgresDatabase } from "../../packages/db/src/testing.ts";
 import { toHostRecord } from "../../packages/sync/src/fleet/FleetHostRecord.ts";
 import { FleetHostListResponseSchema } from "../../packages/sync/src/fleet/FleetSchemas.ts";
 import {
+  AlertEvaluator,
   FleetClient,
   SyncRunner,
   type SyncRunnerOptions,
   silentPublisher,
   UnenrollmentService,
+  WebhookWorker,
 } from "../../packages/sync/src/index.ts";
-import type { BareResult, DbKind, RssSample, SyncCommands, SyncOutcome, SyncPhases } from "./protocol.ts";
+import type {
+  AlertEvaluationOutcome,
+  BareResult,
+  DbKind,
+  RssSample,
+  SyncCommands,
+  SyncOutcome,
+  SyncPhases,
+} from "./protocol.ts";
 import { describe, serveCommands } from "./serve.ts";
 
 type Logger = SyncRunnerOptions["logger"];
@@ -36,6 +46,8 @@ interface Wired {
   token: string;
   perPage: number;
   probe: PhaseProbe;
+  alerts: AlertEvaluator;
+  webhooks: WebhookWorker | null;
 }
 
 let wired: Wired | null = null;
@@ -261,6 +273,15 @@ function rss(): RssSample {
   };
 }
 
+async function evaluate(w: Wired): Promise<AlertEvaluationOutcome> {
+  const startedAt = Date.now();
+  const started = performance.now();
+  const result = await w.alerts.evaluate();
+  const ms = performance.now() - started;
+  const liveAlerts = await w.db.prisma.alert.count({ where: { state: { not: "RESOLVED" } } });
+  return { ms, opened: result.opened, resolved: result.resolved, deliveries: result.deliveries, startedAt, liveAlerts };
+}
+
 async function main(): Promise<void> {
   await serveCommands<SyncCommands, Record<string, never>>({
     name: "sync",
@@ -290,7 +311,19 @@ async function main(): Promise<void> {
           logger: pino({ level: "silent" }),
           now,
         });
-        wired = { db: database, runner, url, token, perPage, probe };
+        const alerts = new AlertEvaluator({
+          db: database,
+          publisher: silentPublisher,
+          logger: pino({ level: "silent" }),
+          links: {},
+          dashboardUrl: () => "http://localhost:4000",
+          intervalMs: 0,
+          now,
+          onQueued: ({ deliveries }) => {
+            if (deliveries > 0) wired?.webhooks?.poke();
+          },
+        });
+        wired = { db: database, runner, url, token, perPage, probe, alerts, webhooks: null };
         return { setupMs: performance.now() - started, location: database.location };
       },
       bare: ({ validate }) => bareLoop(need(), validate),
@@ -312,8 +345,57 @@ async function main(): Promise<void> {
         };
       },
       rss: async () => rss(),
+      seedAlertRules: async () => ({ seeded: await need().alerts.seedDefaultRules() }),
+      evaluateAlerts: async ({ now }) => {
+        simNow = now;
+        return evaluate(need());
+      },
+      addAlertRule: async ({ name, statuses, now }) => {
+        const w = need();
+        simNow = now;
+        const conn = await w.db.connect();
+        try {
+          await conn.query(
+            `INSERT INTO "AlertRule" (id, name, severity, statuses, "updatedAt")
+             VALUES (gen_random_uuid(), $1, 'HIGH', $2::text[]::"EnrollmentStatus"[], now())`,
+            [name, statuses],
+          );
+        } finally {
+          await conn.release();
+        }
+        return evaluate(w);
+      },
+      addWebhooks: async ({ urls, timeoutMs }) => {
+        const w = need();
+        const ids: string[] = [];
+        for (const [i, url] of urls.entries()) {
+          const hook = await w.db.prisma.webhook.create({
+            data: {
+              name: `bench ${i}`,
+              url,
+              secret: `bench-secret-${i}`,
+              events: ["OPENED", "ACKNOWLEDGED", "RESOLVED"],
+            },
+          });
+          ids.push(hook.id);
+        }
+        w.webhooks ??= new WebhookWorker({
+          db: w.db,
+          logger: pino({ level: "silent" }),
+          allowPrivate: true,
+          timeoutMs,
+          pollMs: 500,
+        });
+        w.webhooks.start();
+        return { ids };
+      },
+      webhookStates: async () => {
+        const groups = await need().db.prisma.webhookDelivery.groupBy({ by: ["state"], _count: { _all: true } });
+        return Object.fromEntries(groups.map((g) => [g.state, g._count._all]));
+      },
     },
     async cleanup() {
+      await wired?.webhooks?.stop();
       wired = null;
       const r = release;
       release = null;

@@ -510,6 +510,24 @@ export class FleetModel {
   }
 
   /**
+   * Gives `count` healthy hosts (lowest ids first, among those the state applies to) the problem
+   * `state`, back-dated so it shows at once. Returns their ids; fewer when the fleet has fewer.
+   */
+  breakHealthy(count: number, state: ProblemState): number[] {
+    const t = this.now();
+    const broken: number[] = [];
+    for (const record of this.live) {
+      if (broken.length >= count) break;
+      const p = record.profile;
+      if (!statesApplicableTo(p.platform, p.mdm !== null).includes(state)) continue;
+      if (this.situationAt(record, t).state !== "HEALTHY") continue;
+      this.setState(p.id, state, { since: new Date(t - MUTATION_BACKDATE[state]) });
+      broken.push(p.id);
+    }
+    return broken;
+  }
+
+  /**
    * Changes the situation of round(fraction × hosts) hosts, chosen deterministically: healthy ones get
    * a problem (back-dated so it shows at once), the others are fixed. Returns the changed ids.
    */

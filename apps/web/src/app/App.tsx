@@ -19,6 +19,8 @@ const SettingsPage = lazy(() => import("../features/settings/SettingsPage.tsx"))
 const OutboxPage = lazy(() => import("../features/outbox/OutboxPage.tsx"));
 const AuditPage = lazy(() => import("../features/audit/AuditPage.tsx"));
 const TokensPage = lazy(() => import("../features/tokens/TokensPage.tsx"));
+const AlertsPage = lazy(() => import("../features/alerts/AlertsPage.tsx"));
+const AlertRulesPage = lazy(() => import("../features/alerts/RulesPage.tsx"));
 
 function NotFound() {
   return (
@@ -56,8 +58,11 @@ function SignedIn(props: { token: string; session: Session }) {
     });
   }
 
-  // Sync runs that happened while the socket was down are fetched again on reconnection.
-  const offConnected = live.ws.on("connected", () => void data.refreshSyncRuns());
+  // Sync runs and alert changes that happened while the socket was down are read again on reconnection.
+  const offConnected = live.ws.on("connected", () => {
+    void data.refreshSyncRuns();
+    data.resyncAlerts();
+  });
 
   onCleanup(() => {
     clearInterval(clock);
@@ -75,6 +80,8 @@ function SignedIn(props: { token: string; session: Session }) {
           <Route path="/" component={OverviewPage} />
           <Route path="/devices" component={DevicesPage} />
           <Route path="/devices/:id" component={DevicePage} />
+          <Route path="/alerts" component={AlertsPage} />
+          <Route path="/alerts/rules" component={AlertRulesPage} />
           <Route path="/settings" component={SettingsPage} />
           <Route path="/outbox" component={OutboxPage} />
           <Route path="/audit" component={AuditPage} />

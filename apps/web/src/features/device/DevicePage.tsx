@@ -6,6 +6,7 @@ import { Notice } from "../../components/Notice.tsx";
 import { StatusBadge } from "../../components/StatusBadge.tsx";
 import { formatDateTime, formatRelative } from "../../lib/format.ts";
 import { platformLabel, STATUS_INFO } from "../../lib/status.ts";
+import { DeviceAlerts } from "../alerts/DeviceAlerts.tsx";
 import { DeviceActions } from "./DeviceActions.tsx";
 import {
   type ActivityEntry,
@@ -271,6 +272,7 @@ export default function DevicePage() {
                 <Show when={isAdmin()}>
                   <DeviceActions device={d()} onDone={refresh} />
                 </Show>
+                <DeviceAlerts deviceId={d().id} />
               </div>
               <section class="panel" aria-labelledby="facts-title">
                 <h2 id="facts-title">Fleet facts</h2>

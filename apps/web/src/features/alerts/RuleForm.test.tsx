@@ -1,0 +1,56 @@
+// @vitest-environment node
+import "../../test/dom.ts";
+import "@testing-library/jest-dom/vitest";
+import { fireEvent, render, waitFor, within } from "@solidjs/testing-library";
+import { describe, expect, it, vi } from "vitest";
+import type { AlertRuleInput } from "./documents.ts";
+import { RuleForm, type RuleSaveOutcome } from "./RuleForm.tsx";
+
+const body = () => within(document.body);
+
+function setup(onSave: (input: AlertRuleInput) => Promise<RuleSaveOutcome>) {
+  render(() => <RuleForm rule={null} onSave={onSave} onCancel={() => {}} />);
+  return {
+    field: (label: RegExp | string) => body().getByLabelText(label) as HTMLInputElement,
+    save: () => fireEvent.click(body().getByTestId("save-rule")),
+  };
+}
+
+describe("RuleForm", () => {
+  it("checks the rule before sending anything, next to each field", async () => {
+    const onSave = vi.fn();
+    const form = setup(onSave);
+    fireEvent.input(form.field("Name"), { target: { value: "Slow" } });
+    fireEvent.input(form.field("Grace period"), { target: { value: "99999" } });
+    form.save();
+    const grace = await waitFor(() => body().getByTestId("rule-error-gracePeriodHours"));
+    expect(grace).toHaveTextContent("The grace period must be between 0 and 8760 hours");
+    expect(form.field("Grace period")).toHaveAttribute("aria-invalid", "true");
+    expect(form.field("Grace period").getAttribute("aria-describedby")).toContain(grace.id);
+    expect(body().getByTestId("rule-error-statuses")).toHaveTextContent("Statuses must name at least one status");
+    expect(onSave).not.toHaveBeenCalled();
+  });
+
+  it("shows the server's field errors next to the field they name", async () => {
+    const onSave = vi.fn(
+      async (): Promise<RuleSaveOutcome> => ({
+        ok: false,
+        message: 'a rule named "Offline" already exists',
+        fieldErrors: [{ field: "name", message: 'a rule named "Offline" already exists' }],
+      }),
+    );
+    const form = setup(onSave);
+    fireEvent.input(form.field("Name"), { target: { value: "Offline" } });
+    fireEvent.click(form.field("Offline"));
+    fireEvent.input(form.field("Grace period"), { target: { value: "168" } });
+    expect(body().getByTestId("grace-hint")).toHaveTextContent("7 days");
+    form.save();
+    const error = await waitFor(() => body().getByTestId("rule-error-name"));
+    expect(error).toHaveTextContent('A rule named "Offline" already exists');
+    expect(form.field("Name").closest(".form-field")).toContainElement(error);
+    expect(form.field("Grace period")).not.toHaveAttribute("aria-invalid");
+    expect(onSave).toHaveBeenCalledWith(
+      expect.objectContaining({ name: "Offline", statuses: ["OFFLINE"], gracePeriodHours: 168, platforms: [] }),
+    );
+  });
+});
