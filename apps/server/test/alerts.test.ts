@@ -223,6 +223,26 @@ describe("alert rules over GraphQL", () => {
   });
 });
 
+describe("alerts follow transitions outside a sync", () => {
+  it("unenrolling a device resolves its alerts at once", async () => {
+    const alert = await server.app.db.prisma.alert.findFirstOrThrow({
+      where: { state: { not: "RESOLVED" }, rule: { name: "MDM profile missing" } },
+      include: { device: true },
+    });
+    const globalId = Buffer.from(`Device:${alert.deviceId}`).toString("base64");
+    const result = await server.request(
+      gql<{ unenrollDevice: { __typename: string } }, { id: string }>(
+        `mutation($id: ID!) { unenrollDevice(deviceId: $id) { __typename } }`,
+      ),
+      { id: globalId },
+    );
+    expect(result.unenrollDevice.__typename).toBe("MutationUnenrollDeviceSuccess");
+    expect(await server.app.db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).toMatchObject({
+      state: "RESOLVED",
+    });
+  });
+});
+
 describe("webhooks over GraphQL", () => {
   it.each([
     ["a private address", "http://10.0.0.5/hook", "private address"],

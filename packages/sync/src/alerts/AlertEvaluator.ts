@@ -432,17 +432,19 @@ async function loadCandidates(conn: SqlConnection, statuses: EnrollmentStatus[])
 }
 
 async function loadLiveAlerts(conn: SqlConnection): Promise<LiveAlert[]> {
-  const rows = await conn.query<{
-    id: string;
-    ruleId: string;
-    deviceId: string;
-    state: LiveAlert["state"];
-    snoozedUntil: string | null;
-  }>(
-    `SELECT id, "ruleId", "deviceId", state::text, ${epoch('"snoozedUntil"')} AS "snoozedUntil"
+  const [row] = await conn.query<{ alerts: string | null }>(
+    `SELECT json_agg(json_build_array(id, "ruleId", "deviceId", state, ${epoch('"snoozedUntil"')}))::text AS alerts
        FROM "Alert" WHERE "activeKey" IS NOT NULL`,
   );
-  return rows.map((r) => ({ ...r, snoozedUntil: dateFromEpoch(r.snoozedUntil) }));
+  if (!row?.alerts) return [];
+  const tuples = JSON.parse(row.alerts) as [string, string, string, LiveAlert["state"], number | null][];
+  return tuples.map(([id, ruleId, deviceId, state, snoozedUntil]) => ({
+    id,
+    ruleId,
+    deviceId,
+    state,
+    snoozedUntil: snoozedUntil === null ? null : new Date(snoozedUntil),
+  }));
 }
 
 interface MessageDevice {

@@ -2,6 +2,7 @@ import type { Prisma } from "@enrollwatch/db";
 import { prisma } from "../../db.ts";
 import { alertEventStream } from "../../live/alertEventStream.ts";
 import { builder } from "../builder.ts";
+import { deviceIdFrom } from "./DeviceActions.ts";
 import { AlertEventKindEnum, AlertSeverityEnum, AlertStateEnum, EnrollmentStatusEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, FieldError, NotFoundError, requireAdmin, ValidationError } from "./errors.ts";
 import { pageSize } from "./paging.ts";
@@ -94,12 +95,11 @@ function alertWhere(filter: AlertFilter | null | undefined): Prisma.AlertWhereIn
 function deviceUuid(globalId: string): string {
   if (isUuid(globalId)) return globalId;
   try {
-    const [type, id] = Buffer.from(globalId, "base64").toString("utf8").split(":");
-    if (type === "Device" && id && isUuid(id)) return id;
+    return deviceIdFrom(globalId);
   } catch {
-    // not a global id
+    // An id that cannot exist matches nothing, rather than failing the query.
+    return "00000000-0000-0000-0000-000000000000";
   }
-  return "00000000-0000-0000-0000-000000000000";
 }
 
 const AlertSummaryRef = builder

@@ -5,6 +5,7 @@ import { builder } from "../builder.ts";
 import { MessageKindEnum, OutboundMessageKindEnum } from "./enums.ts";
 import { ADMIN_ERRORS, ConflictError, NotFoundError, requireAdmin } from "./errors.ts";
 import { pageSize } from "./paging.ts";
+import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
 
 /** A Device's Relay id to its database id; anything else is an unknown device. */
@@ -92,7 +93,9 @@ builder.mutationField("unenrollDevice", (t) =>
       const failure = outcome.failures[0];
       if (failure) throw new ConflictError(`Fleet did not purge ${device.name}: ${failure.error}`);
       void ctx.services.outbox.deliverDue().catch(() => {});
-      return prisma.device.findUniqueOrThrow({ ...query, where: { id } });
+      // A transition outside a sync: the device's alerts follow it now, not at the next sync.
+      await ctx.services.alerts.evaluate();
+      return prisma.device.findUniqueOrThrow({ ...nonEmptyQuery(query), where: { id } });
     },
   }),
 );

@@ -72,6 +72,7 @@ builder.mutationField("confirmUnenrollment", (t) =>
           ? new NotFoundError(result.message)
           : new ConflictError(result.message);
       }
+      await ctx.services.alerts.evaluate();
       await prisma.auditEntry.create({
         data: {
           actor,
