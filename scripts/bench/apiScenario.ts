@@ -5,6 +5,8 @@
  */
 import os from "node:os";
 import { openDatabase, type SqlConnection } from "../../packages/db/src/index.ts";
+import { ChildHandle } from "./children.ts";
+import type { SimCommands, SimReadyInfo } from "./protocol.ts";
 import {
   type FigureRow,
   formatNumber,
@@ -181,12 +183,23 @@ async function withConnection<T>(server: ServerChild, work: (conn: SqlConnection
 async function runOnce(ctx: ScenarioContext, index: number): Promise<ApiRunRaw> {
   const tag = `api run ${index}/${ctx.runs}`;
   let server: ServerChild | undefined;
+  let sim: ChildHandle<SimCommands> | undefined;
   try {
-    ctx.progress(`${tag}: starting the server (${ctx.db}, DEMO_HOSTS=${ctx.size})`);
+    // The fleet in its own process, as in production: the in-process demo simulator's heap (100k
+    // hosts) would put its garbage collections into the server's request latencies.
+    const simStart = await ChildHandle.start<SimCommands, SimReadyInfo>(
+      "fleet-sim",
+      "./simProcess.ts",
+      [String(ctx.size), "live"],
+      120_000 + ctx.size * 15,
+    );
+    sim = simStart.handle;
+    ctx.progress(`${tag}: starting the server (${ctx.db}) on the simulator at ${simStart.ready.url}`);
     server = await Server.start({
       name: "server",
       db: ctx.db,
       hosts: ctx.size,
+      fleet: { url: simStart.ready.url, token: simStart.ready.token },
       nodeFlags: ctx.syncNodeFlags,
       readyTimeoutMs: 120_000,
       progress: ctx.progress,
@@ -247,6 +260,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<ApiRunRaw> 
     };
   } finally {
     await server?.dispose(15_000);
+    await sim?.stop(10_000);
   }
 }
 

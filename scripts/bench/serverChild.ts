@@ -27,6 +27,11 @@ export interface ServerStartOptions {
   db: DbKind;
   hosts: number;
   redisUrl?: string;
+  /**
+   * A Fleet (the simulator in its own process) for the server to sync from, as in production.
+   * Without it the server runs its built-in demo simulator in-process.
+   */
+  fleet?: { url: string; token: string };
   /** Node flags for the server only (diagnosis: --cpu-prof, --max-old-space-size...). */
   nodeFlags: string[];
   readyTimeoutMs: number;
@@ -132,6 +137,10 @@ export class ServerChild {
       if (database.kind === "postgres") env.DATABASE_URL = database.url;
       else env.DATA_DIR = database.dataDir;
       if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+      if (options.fleet) {
+        env.FLEET_URL = options.fleet.url;
+        env.FLEET_API_TOKEN = options.fleet.token;
+      }
       const child = spawn(process.execPath, [...options.nodeFlags, "--import", "tsx", "apps/server/src/main.ts"], {
         cwd: REPO_ROOT,
         env,

@@ -11,10 +11,15 @@ const START_TIME = new Date("2026-06-01T12:00:00Z");
 
 async function main(): Promise<void> {
   const hosts = Number(process.argv[2]);
+  // "live": the clock runs from now, as the server's built-in demo simulator does (the server
+  // judges statuses against its own clock); default: frozen, for the sync benchmark.
+  const live = process.argv[3] === "live";
   const started = performance.now();
   // Frozen clock: the fleet does not drift between the measured requests, so a re-sync sees
   // exactly the hosts `mutate` changed. The simulator serves pages of up to 10,000 hosts.
-  const sim = await startFleetSim({ hosts, seed: 1, manualClock: true, startTime: START_TIME });
+  const sim = await startFleetSim(
+    live ? { hosts, seed: 1, timeScale: 1 } : { hosts, seed: 1, manualClock: true, startTime: START_TIME },
+  );
   const ready: SimReadyInfo = {
     url: sim.url,
     token: sim.token,
