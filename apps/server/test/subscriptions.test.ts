@@ -121,6 +121,34 @@ describe("grouped live subscribers", () => {
     expect(onlyMissing.every((e) => e.data?.statusEvents.to === "MDM_PROFILE_MISSING")).toBe(true);
     for (const s of [...subscribers, filtered]) await s.return?.();
   });
+
+  it("a member that completes is let go at once, and receives nothing more; the others carry on", async () => {
+    const client = server.wsClient();
+    const staying = client.iterate<EventPayload>({ query: STATUS_EVENTS });
+    const leaving = client.iterate<EventPayload>({ query: STATUS_EVENTS });
+    const stayingFirst = take(staying, 2);
+    const leavingFirst = take(leaving, 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.app.groups.size).toBe(1);
+    await produceTransitions(2);
+    expect(await stayingFirst).toHaveLength(2);
+    expect(await leavingFirst).toHaveLength(2);
+    // Completed on the same socket, with no event in between: the group must drop it now.
+    expect(server.app.groups.memberCount).toBe(2);
+    await leaving.return?.();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.app.groups.memberCount).toBe(1);
+    const Events = gql<{ statusEvents: { seq: string }[] }>("{ statusEvents(first: 1000) { seq } }");
+    const head = BigInt((await server.request(Events)).statusEvents.at(-1)?.seq ?? "0");
+    const later = take(staying, 2);
+    await produceTransitions(2);
+    const produced = (await server.request(Events)).statusEvents.map((e) => e.seq).filter((seq) => BigInt(seq) > head);
+    expect(produced.length).toBeGreaterThan(0);
+    expect((await later).map((e) => e.data?.statusEvents.seq)).toEqual(produced.slice(0, 2));
+    await staying.return?.();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.app.groups.size).toBe(0);
+  });
 });
 
 describe("statusEvents over SSE (in-process)", () => {

@@ -30,6 +30,14 @@ export interface Services {
   feed: StatusEventFeed;
 }
 
+/** Where a graphql-ws operation's `next` messages go. */
+export interface LiveTarget {
+  id: string;
+  /** Sends one text frame (a Buffer is sent as text, already UTF-8); `isOpen` says whether sending still makes sense. */
+  send(frame: string | Buffer): void;
+  isOpen(): boolean;
+}
+
 export interface GraphQLContext {
   /** Null only for requests the transport let through unauthenticated (none today). */
   viewer: Viewer | null;
@@ -39,4 +47,9 @@ export interface GraphQLContext {
    * its own stream, so one execution serves every member of the group.
    */
   eventSource?: AsyncIterable<FeedEvent>;
+  /**
+   * Set for graphql-ws operations: the socket and the operation's id, so a grouped live
+   * subscription can send its shared, once-serialised results straight to the socket.
+   */
+  liveTarget?: LiveTarget;
 }

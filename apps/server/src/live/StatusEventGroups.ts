@@ -22,7 +22,11 @@ const MAX_MEMBER_QUEUE = 20_000;
 interface Member {
   /** Live events up to here reach this member through its own replay. */
   joinedAt: bigint;
-  deliver(seq: bigint, result: ExecutionResult): void;
+  /**
+   * `frame(prefix)` is the result's `next` frame for a member whose frames start with `prefix`,
+   * serialised and encoded once per event for every member sharing that prefix (operation id).
+   */
+  deliver(seq: bigint, result: ExecutionResult, frame: (prefix: string) => Buffer): void;
 }
 
 /**
@@ -37,7 +41,7 @@ export class StatusEventGroups {
   constructor(private readonly feed: StatusEventFeed) {}
 
   /** The member's stream, or null when the operation is not a plain statusEvents subscription. */
-  async subscribe(args: GroupableArgs): Promise<AsyncGenerator<ExecutionResult> | null> {
+  async subscribe(args: GroupableArgs): Promise<AsyncIterableIterator<ExecutionResult> | null> {
     const operation = getOperationAST(args.document, args.operationName ?? undefined);
     const field = soleStatusEventsField(operation);
     if (!operation || !field) return null;
@@ -56,7 +60,23 @@ export class StatusEventGroups {
       args.contextValue.viewer?.role,
     ]);
 
-    return this.member(key, args, afterSeq, filter);
+    const stop = new StopSignal();
+    const stream = this.member(key, args, afterSeq, filter, stop);
+    // An async generator waiting for events would only see return() at its next event; this one
+    // stops at once when the client completes the operation or goes away.
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: () => stream.next(),
+      return: (value?: unknown) => {
+        stop.trigger();
+        return stream.return(value as undefined);
+      },
+      throw: (error?: unknown) => {
+        stop.trigger();
+        return stream.throw(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /**
@@ -68,6 +88,7 @@ export class StatusEventGroups {
     args: GroupableArgs,
     afterSeq: bigint | null,
     filter: DeviceFilter | null,
+    stop: StopSignal,
   ): AsyncGenerator<ExecutionResult> {
     let group = this.groups.get(key);
     if (!group) {
@@ -77,11 +98,18 @@ export class StatusEventGroups {
       group = created;
       this.groups.set(key, group);
     }
-    yield* group.join(args, afterSeq, filter);
+    yield* group.join(args, afterSeq, filter, stop);
   }
 
   get size(): number {
     return this.groups.size;
+  }
+
+  /** Live subscribers across all groups. */
+  get memberCount(): number {
+    let n = 0;
+    for (const group of this.groups.values()) n += group.memberCount;
+    return n;
   }
 }
 
@@ -122,6 +150,22 @@ function soleStatusEventsField(operation: OperationDefinitionNode | null | undef
   const [only] = selections;
   if (selections.length !== 1 || only?.kind !== "Field" || only.name.value !== "statusEvents") return null;
   return only;
+}
+
+/** Set when the member's consumer is gone: its stream ends at once. */
+class StopSignal {
+  stopped = false;
+  private listener: (() => void) | undefined;
+
+  trigger(): void {
+    this.stopped = true;
+    this.listener?.();
+  }
+
+  /** Runs `listener` on trigger (replacing any earlier one). */
+  onStop(listener: () => void): void {
+    this.listener = listener;
+  }
 }
 
 /** A push-driven async iterable: the shared source the group's one subscription reads. */
@@ -191,6 +235,10 @@ class Group {
     private readonly onEmpty: () => void,
   ) {}
 
+  get memberCount(): number {
+    return this.members.size;
+  }
+
   private attach(): Promise<{ detach(): void }> {
     this.attached ??= (async () => {
       const results = await executeOver(this.template, this.source);
@@ -209,12 +257,27 @@ class Group {
     return this.attached;
   }
 
-  /** One execution per event for the whole group; the same result goes to every member. */
+  /**
+   * One execution per event for the whole group; the same result goes to every member, and is
+   * serialised at most once however many members send it straight to their sockets.
+   */
   private async pump(results: AsyncIterable<ExecutionResult>): Promise<void> {
     for await (const result of results) {
       const seq = this.pendingSeqs.shift();
       if (seq === undefined) continue;
-      for (const member of this.members) if (member.joinedAt < seq) member.deliver(seq, result);
+      let json: string | undefined;
+      // Clients usually number their operations alike ("1"): most members share one frame.
+      const frames = new Map<string, Buffer>();
+      const frame = (prefix: string) => {
+        let built = frames.get(prefix);
+        if (!built) {
+          json ??= JSON.stringify(result);
+          built = Buffer.from(`${prefix}${json}}`, "utf8");
+          frames.set(prefix, built);
+        }
+        return built;
+      };
+      for (const member of this.members) if (member.joinedAt < seq) member.deliver(seq, result, frame);
     }
   }
 
@@ -222,6 +285,7 @@ class Group {
     args: GroupableArgs,
     afterSeq: bigint | null,
     filter: DeviceFilter | null,
+    stop: StopSignal,
   ): AsyncGenerator<ExecutionResult> {
     this.joining++;
     try {
@@ -229,29 +293,54 @@ class Group {
     } finally {
       this.joining--;
     }
-    const queue: { seq: bigint; result: ExecutionResult }[] = [];
+    const queue: { seq: bigint; result: ExecutionResult; frame: (prefix: string) => Buffer }[] = [];
     let wake: (() => void) | undefined;
     let overflowed = false;
+    // Over graphql-ws, once the member has caught up, results skip graphql-ws's per-subscriber
+    // serialisation: the group's one JSON goes into this member's `next` frame as is. Until then
+    // (replay), they queue and go through graphql-ws, in order.
+    const target = args.contextValue.liveTarget;
+    const framePrefix = target ? `{"id":${JSON.stringify(target.id)},"type":"next","payload":` : "";
+    let direct = false;
+    let last = afterSeq ?? this.receivedUpTo;
     const member: Member = {
       joinedAt: this.receivedUpTo,
-      deliver(seq, result) {
+      deliver(seq, result, frame) {
+        if (direct && target) {
+          if (seq <= last) return;
+          last = seq;
+          // The socket's own back-pressure watchdog cuts off a consumer that cannot keep up.
+          if (target.isOpen()) target.send(frame(framePrefix));
+          return;
+        }
         if (queue.length >= MAX_MEMBER_QUEUE) {
           overflowed = true;
         } else {
-          queue.push({ seq, result });
+          queue.push({ seq, result, frame });
         }
         wake?.();
       },
     };
     this.members.add(member);
     try {
-      let last = afterSeq ?? member.joinedAt;
       if (afterSeq !== null && afterSeq < member.joinedAt) {
         yield* await executeOver(args, replayEvents(afterSeq, member.joinedAt, filter));
       }
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
       last = last > member.joinedAt ? last : member.joinedAt;
+      if (target && !overflowed) {
+        // graphql-ws asks for the next result only after it sent the previous one: everything
+        // yielded so far is on the socket, so what queued meanwhile can follow it directly.
+        for (const next of queue.splice(0)) {
+          if (next.seq <= last) continue;
+          last = next.seq;
+          if (target.isOpen()) target.send(next.frame(framePrefix));
+        }
+        direct = true;
+      }
+      stop.onStop(() => wake?.());
       for (;;) {
+        if (stop.stopped) return;
         if (overflowed) {
           // Ends this subscription with an error the client sees; it resubscribes from its last seq.
           throw createGraphQLError("Too far behind the live stream: resubscribe with afterSeq set to your last seq.", {
