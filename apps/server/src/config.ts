@@ -81,6 +81,13 @@ const EnvSchema = z.object({
     .min(1, "must be at least 1")
     .default(1200),
   SYNC_ON_START: z.enum(["true", "false"]).default("true"),
+  /** How often an instance checks whether the syncing instance died mid-run (and takes over). */
+  SYNC_LOCK_CHECK_SECONDS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 3600")
+    .max(3600, "must be between 1 and 3600")
+    .default(30),
   /** Let webhooks post to loopback, private and link-local addresses (refused by default: SSRF). */
   WEBHOOK_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
   WEBHOOK_TIMEOUT_MS: z.coerce

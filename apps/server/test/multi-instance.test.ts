@@ -204,3 +204,71 @@ describe("two instances on PostgreSQL and Redis", () => {
     await client.dispose();
   }, 90_000);
 });
+
+describe("scheduled sync takeover", () => {
+  let pg: TestPostgresDatabase;
+  let sim: FleetSim;
+  const instances: Instance[] = [];
+  beforeAll(async () => {
+    pg = await createTestPostgresDatabase();
+    sim = await startFleetSim({ hosts: 80, seed: 7 });
+  });
+  afterAll(async () => {
+    for (const instance of instances) instance.child.kill("SIGKILL");
+    await sim?.close();
+    await pg?.drop();
+  });
+
+  type Run = { id: string; state: string; trigger: string; startedAt: string; error: string | null };
+  async function runs(instance: Instance): Promise<Run[]> {
+    const response = await fetch(`${instance.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}`, [CSRF_HEADER]: "1" },
+      body: JSON.stringify({ query: "{ syncRuns(first: 10) { id state trigger startedAt error } }" }),
+    });
+    return ((await response.json()) as { data: { syncRuns: Run[] } }).data.syncRuns;
+  }
+  async function until<T>(read: () => Promise<T | undefined>, ms: number): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error("timed out");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it("when the syncing instance dies mid-run, another starts the sync within two lock checks", async () => {
+    const CHECK_SECONDS = 1;
+    const env = {
+      DATABASE_URL: pg.url,
+      FLEET_URL: sim.url,
+      FLEET_API_TOKEN: sim.token,
+      SYNC_ON_START: "true",
+      SYNC_LOCK_CHECK_SECONDS: String(CHECK_SECONDS),
+    };
+    // The first instance's start-up sync hangs on Fleet, so it is mid-run when it dies.
+    sim.faults.add({ kind: "timeout", ms: 20_000, route: "list", times: 1 });
+    const syncing = await startInstance(env);
+    instances.push(syncing);
+    await until(async () => (await runs(syncing)).find((r) => r.state === "RUNNING"), 10_000);
+    const standby = await startInstance(env);
+    instances.push(standby);
+    // The standby checks, finds the lock held, and stands by.
+    await new Promise((resolve) => setTimeout(resolve, 2 * CHECK_SECONDS * 1000));
+    expect((await runs(standby)).filter((r) => r.trigger === "takeover")).toEqual([]);
+
+    const killedAt = Date.now();
+    syncing.child.kill("SIGKILL");
+    await once(syncing.child, "exit");
+    const takeover = await until(
+      async () => (await runs(standby)).find((r) => r.trigger === "takeover" && r.state === "SUCCEEDED"),
+      20_000,
+    );
+    const startedAfterMs = Date.parse(takeover.startedAt) - killedAt;
+    expect(startedAfterMs).toBeLessThanOrEqual(2 * CHECK_SECONDS * 1000);
+    const all = await runs(standby);
+    expect(all.map((r) => r.state)).toEqual(["SUCCEEDED", "FAILED"]);
+    expect(all[1]?.error).toBe("The instance running this sync stopped before it finished.");
+  }, 90_000);
+});

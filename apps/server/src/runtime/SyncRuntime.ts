@@ -91,7 +91,13 @@ export async function createSyncRuntime(
     },
   });
   const triage = new AlertTriage(db, pubsub);
-  const scheduler = new SyncScheduler(db, runner, logger.child({ part: "scheduler" }), () => alerts.evaluate());
+  const scheduler = new SyncScheduler(
+    db,
+    runner,
+    logger.child({ part: "scheduler" }),
+    () => alerts.evaluate(),
+    config.SYNC_LOCK_CHECK_SECONDS * 1000,
+  );
   return {
     fleet,
     sim,

@@ -14,7 +14,9 @@ export type SyncAttempt = { ran: true; result: SyncRunResult } | { ran: false; r
  * request joins the run in progress; across instances a PostgreSQL advisory lock lets one sync.
  * The schedule is shared through the SyncRun table: an instance whose turn comes finds the last
  * run any instance started and waits for the rest of the interval, so N instances still sync once
- * per interval, and when one dies another picks the schedule up at its next check.
+ * per interval. Every instance looks again at least every `lockCheckMs`: when the latest run is
+ * still RUNNING but nobody holds the sync lock, its instance died mid-run, and this one takes the
+ * sync over at once rather than at the next interval.
  */
 export class SyncScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -28,6 +30,8 @@ export class SyncScheduler {
     private readonly logger: Logger,
     /** Runs after every sync and device check that wrote (alert evaluation), still under the lock. */
     private readonly afterSync?: () => Promise<unknown>,
+    /** How often an instance waiting for its turn checks whether a running sync lost its instance. */
+    private readonly lockCheckMs = 30_000,
   ) {}
 
   start(): void {
@@ -96,11 +100,16 @@ export class SyncScheduler {
       const intervalMs = (await loadSettings(this.db.prisma)).syncIntervalMinutes * 60_000;
       const last = await this.db.prisma.syncRun.findFirst({
         orderBy: { startedAt: "desc" },
-        select: { startedAt: true },
+        select: { startedAt: true, state: true },
       });
       const dueIn = last ? last.startedAt.getTime() + intervalMs - Date.now() : 0;
-      if (dueIn > 1_000) {
-        waitMs = dueIn;
+      if (last?.state === "RUNNING" && !this.current) {
+        // Running elsewhere, or its instance died: the lock decides. Held, this does nothing.
+        const attempt = await this.runNow("takeover");
+        if (attempt.ran) this.logger.warn({ syncRunId: attempt.result.id }, "took over the sync of a stopped instance");
+        waitMs = attempt.ran ? intervalMs : Math.min(this.lockCheckMs, Math.max(dueIn, 1_000));
+      } else if (dueIn > 1_000) {
+        waitMs = Math.min(dueIn, this.lockCheckMs);
       } else {
         await this.runNow("schedule");
         waitMs = intervalMs;
