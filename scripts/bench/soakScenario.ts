@@ -220,6 +220,15 @@ function figures(runs: SoakRunRaw[]): FigureRow[] {
       verdict: ok(growth.max < RSS_GROWTH_MAX),
     },
     {
+      // Heap and buffers size themselves to the load during the first minute; a leak keeps growing after.
+      figure: "  RSS growth from minute 1 to the end (warm-up excluded)",
+      target: "",
+      measured: pct(of((r) => r.rssEndKb / (r.rss.find((x) => x.atMs >= 60_000)?.rssKb ?? r.rssStartKb) - 1)),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
       figure: "  RSS after drain / peak (MB)",
       target: "",
       measured: `${formatSummary(of((r) => r.rssAfterDrainKb / 1024))} / ${formatSummary(of((r) => r.hwmKb / 1024))}`,
