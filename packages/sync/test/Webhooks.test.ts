@@ -274,6 +274,33 @@ describe("webhook targets", () => {
     if (!checked.ok) expect(checked.message).toContain(message);
   });
 
+  it("a receiver that closes the connection or hangs is a failed attempt with its reason, not a crash", async () => {
+    const rude = createServer((req) => req.socket.destroy());
+    rude.listen(0, "127.0.0.1");
+    await once(rude, "listening");
+    const hanging = await startReceiver(() => "hang");
+    try {
+      const url = `http://127.0.0.1:${(rude.address() as AddressInfo).port}/`;
+      const closed = await postWebhook(
+        { id: "d1", url, secret: "s", body: "{}" },
+        { allowPrivate: true, timeoutMs: 2_000 },
+      );
+      expect(closed).toMatchObject({ ok: false, status: null });
+      expect(closed.error).toMatch(/ECONNRESET|socket hang up/);
+      const started = Date.now();
+      const slow = await postWebhook(
+        { id: "d2", url: hanging.url, secret: "s", body: "{}" },
+        { allowPrivate: true, timeoutMs: 300 },
+      );
+      expect(slow).toMatchObject({ ok: false, status: null, error: "no answer within 300 ms" });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      rude.closeAllConnections();
+      rude.close();
+      await hanging.close();
+    }
+  });
+
   it("refuses a loopback target before any connection is attempted, at delivery time too", async () => {
     const receiver = await startReceiver(() => 200);
     try {
