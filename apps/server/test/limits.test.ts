@@ -85,3 +85,32 @@ it("the socket helper works against a plain listener", async () => {
   expect(await closeOf(`ws://127.0.0.1:${port}`)).toEqual({ code: 1000, reason: "bye" });
   wss.close();
 });
+
+describe("list sizes", () => {
+  it("refuses an operation whose nested pages multiply past the row limit, before running it", async () => {
+    const server = await startTestServer({ hosts: 20 });
+    try {
+      const Nested = gql<unknown, { devices: number; activity: number }>(
+        `query Nested($devices: Int, $activity: Int) { devices(first: $devices) { edges { node { name activity(first: $activity) { action } } } } }`,
+      );
+      const refused = await server.raw(Nested, { devices: 500, activity: 200 });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+      expect(refused.body.errors?.[0]?.extensions?.code, JSON.stringify(refused.body)).toBe("QUERY_TOO_LARGE");
+      expect(refused.body.errors?.[0]?.message).toContain("about 100,000 rows (limit 25,000)");
+      // The same shape with reasonable pages runs.
+      const fine = await server.raw(Nested, { devices: 50, activity: 20 });
+      expect(fine.status).toBe(200);
+      expect(fine.body.errors).toBeUndefined();
+      // A connection without `first` counts as a page of 50.
+      const unpaged = await server.raw(
+        gql<unknown, { n: number }>(
+          `query Unpaged($n: Int) { statusEvents(first: $n) { device { history { edges { node { seq } } } } } }`,
+        ),
+        { n: 1000 },
+      );
+      expect(unpaged.body.errors?.[0]?.message).toContain("about 50,000 rows");
+    } finally {
+      await server.stop();
+    }
+  });
+});

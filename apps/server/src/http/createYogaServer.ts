@@ -6,6 +6,7 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { authenticate, type Viewer } from "../auth/ApiTokens.ts";
 import type { GraphQLContext, Services } from "../graphql/context.ts";
 import { schema } from "../graphql/schema/index.ts";
+import { useListSizeLimit } from "./ListSizeLimit.ts";
 
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** The header browsers must send with every GraphQL request (forces a CORS preflight). */
@@ -107,6 +108,7 @@ export function createYogaServer(options: YogaOptions): EnrollwatchYoga {
       useTransportGuards(options.rateLimiter, viewers),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       armor(),
+      useListSizeLimit(),
       ...(options.introspection ? [] : [useDisableIntrospection()]),
     ],
   });
