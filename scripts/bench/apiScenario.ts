@@ -6,6 +6,7 @@
 import os from "node:os";
 import { openDatabase, type SqlConnection } from "../../packages/db/src/index.ts";
 import { ChildHandle } from "./children.ts";
+import { ClientPool, waitForDrain } from "./fanoutScenario.ts";
 import type { SimCommands, SimReadyInfo } from "./protocol.ts";
 import {
   type FigureRow,
@@ -26,6 +27,8 @@ const PAGE_SIZE = 50;
 /** The devices query cycles through this many consecutive pages of the OFFLINE set (fewer if it is smaller). */
 const MAX_PAGES = 40;
 const DEVICES_P99_TARGET_MS = 15;
+/** Live subscribers held while the server RSS with the whole fleet is measured. */
+const SUBSCRIBERS = 1_000;
 const SUMMARY_P99_TARGET_MS = 3;
 
 const DEVICES_QUERY = `query BenchDevices($after: String) {
@@ -73,7 +76,9 @@ export interface ApiRunRaw {
   /** Percentiles (ms) per measured series. */
   latency: Record<Series, Percentiles>;
   /** atReady: before syncNow, with the built-in simulator's fleet already built in the same process. */
-  memory: { atReady: ProcMemory; afterSync: ProcMemory; afterRequests: ProcMemory };
+  memory: { atReady: ProcMemory; afterSync: ProcMemory; afterRequests: ProcMemory; withSubscribers: ProcMemory };
+  /** The 1% re-sync delivered to every subscriber: transitions, and whether all arrived. */
+  subscribers: { count: number; transitions: number; delivered: boolean };
   /** 1-minute load average when the server requests started and ended (others may share the machine). */
   loadAverage: { start: number; end: number };
   /** EXPLAIN (ANALYZE, BUFFERS) of the baseline statements. */
@@ -213,7 +218,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<ApiRunRaw> 
       `${tag}: synced ${formatNumber(ctx.size)} hosts in ${formatNumber(syncMs)} ms; RSS ${mb(afterSync.rssKb)} MB`,
     );
 
-    const { cursors, firstNames, total } = await collectPages(s);
+    const { cursors, total } = await collectPages(s);
     const pages = cursors.length;
     ctx.progress(`${tag}: ${formatNumber(total)} OFFLINE devices; cycling through ${pages} pages of ${PAGE_SIZE}`);
     const loadStart = os.loadavg()[0] ?? 0;
@@ -233,13 +238,39 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<ApiRunRaw> 
     s.assertAlive();
     const afterRequests = await s.memory();
     const loadEnd = os.loadavg()[0] ?? 0;
+
+    // The whole fleet plus 1,000 live subscribers, each sent a 1% re-sync's transitions.
+    ctx.progress(`${tag}: ${SUBSCRIBERS} graphql-ws subscribers, then a 1% re-sync delivered to all`);
+    const pool = await ClientPool.start(SUBSCRIBERS, 2);
+    let withSubscribers: ProcMemory;
+    let transitions = 0;
+    let delivered = false;
+    try {
+      const opened = await pool.open(s.wsUrl, "graphql", `Bearer ${s.token}`);
+      if (opened !== SUBSCRIBERS) throw new BenchFailure(`${opened} of ${SUBSCRIBERS} subscribers connected`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await pool.reset(Date.now());
+      await sim.request("mutate", { fraction: 0.01 }, 60_000);
+      await syncOnce(s, ctx.size, 600_000);
+      const runs = await s.graphql<{ syncRuns: { transitions: number }[] }>("{ syncRuns(first: 1) { transitions } }");
+      transitions = runs.data.syncRuns[0]?.transitions ?? 0;
+      delivered = await waitForDrain(pool, transitions * SUBSCRIBERS);
+      withSubscribers = await s.memory();
+      ctx.progress(
+        `${tag}: ${transitions} transitions to ${SUBSCRIBERS} subscribers (${delivered ? "all delivered" : "NOT all delivered"}); RSS ${mb(withSubscribers.rssKb)} MB`,
+      );
+    } finally {
+      await pool.stop();
+    }
     ctx.progress(
       `${tag}: server p99 devices ${ms2(percentiles(devices).p99)}, statusSummary ${ms2(percentiles(summary).p99)}; baseline SQL`,
     );
+    // The re-sync above moved a few devices: the baseline checks its pages against the API's now.
+    const current = await collectPages(s);
     // PGlite allows one process per data directory: the server must be gone before the bench opens it.
     if (s.database.kind === "pglite") await s.stopProcess(15_000);
     const { sqlDevices, sqlSummary, plans } = await withConnection(s, (conn) =>
-      baseline(conn, pages, firstNames, total),
+      baseline(conn, current.cursors.length, current.firstNames, current.total),
     );
     const samples: Record<Series, number[]> = { floor, devices, summary, sqlDevices, sqlSummary };
     const latency = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, percentiles(v)])) as Record<
@@ -253,7 +284,8 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<ApiRunRaw> 
       offlineDevices: total,
       pages,
       latency,
-      memory: { atReady, afterSync, afterRequests },
+      memory: { atReady, afterSync, afterRequests, withSubscribers },
+      subscribers: { count: SUBSCRIBERS, transitions, delivered },
       loadAverage: { start: loadStart, end: loadEnd },
       plans,
       samples,
@@ -310,6 +342,14 @@ function figures(runs: ApiRunRaw[], ctx: ScenarioContext): FigureRow[] {
         2,
       ),
       baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
+      figure: `server RSS, ${formatNumber(ctx.size)} devices + ${formatNumber(SUBSCRIBERS)} live subscribers (MB)`,
+      target: "report",
+      measured: formatSummary(of((r) => r.memory.withSubscribers.rssKb / 1024)),
+      baseline: `after a 1% re-sync (${formatSummary(of((r) => r.subscribers.transitions))} transitions) reached every subscriber: ${runs.every((r) => r.subscribers.delivered) ? "yes" : "NO"}`,
       ratio: "",
       verdict: "info",
     },
