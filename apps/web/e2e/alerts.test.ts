@@ -29,7 +29,8 @@ let page: Page;
 
 beforeAll(async () => {
   await ensureBuilt();
-  server = await startTestServer({ hosts: 40 });
+  // Loopback webhook targets are allowed here (nothing listens on port 9: deliveries just fail).
+  server = await startTestServer({ hosts: 40, env: { WEBHOOK_ALLOW_PRIVATE: "true" } });
   await server.request(SyncNow);
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -153,5 +154,31 @@ describe("alerts", () => {
     await page.locator("[data-testid=rule-row]", { hasText: "Profile missing 2+ days" }).waitFor();
     const saved = (await server.request(Rules)).alertRules.find((r) => r.name === "Profile missing 2+ days");
     expect(saved?.gracePeriodHours).toBe(48);
+  });
+
+  it("creates a webhook (secret shown once) and edits its URL and events in place", async () => {
+    await page.goto(`${server.url}/alerts/rules`);
+    const panel = page.getByTestId("webhooks");
+    await panel.getByLabel("Name").fill("Ticketing");
+    await panel.getByLabel("URL").fill("http://127.0.0.1:9/first");
+    await page.getByTestId("create-webhook").click();
+    await page.getByTestId("webhook-secret").filter({ hasText: "whsec_" }).waitFor();
+    const row = page.locator("[data-testid=webhook-row]", { hasText: "Ticketing" });
+    await row.filter({ hasText: "http://127.0.0.1:9/first" }).waitFor();
+
+    await row.getByTestId("edit-webhook").click();
+    expect(await panel.getByLabel("URL").inputValue()).toBe("http://127.0.0.1:9/first");
+    await panel.getByLabel("URL").fill("http://127.0.0.1:9/second");
+    await panel.getByLabel("Acknowledged").uncheck();
+    await page.getByTestId("create-webhook").click();
+    await page.getByTestId("webhook-result").filter({ hasText: "saved" }).waitFor();
+    await row.filter({ hasText: "http://127.0.0.1:9/second" }).waitFor();
+    const stored = await server.app.db.prisma.webhook.findFirstOrThrow({ where: { name: "Ticketing" } });
+    expect(stored).toMatchObject({ url: "http://127.0.0.1:9/second", events: ["OPENED", "RESOLVED"] });
+    // The form is back to creating, empty.
+    expect(await panel.getByLabel("URL").inputValue()).toBe("");
+    expect(
+      await server.app.db.prisma.auditEntry.count({ where: { action: "webhook.update", target: stored.id } }),
+    ).toBe(1);
   });
 });

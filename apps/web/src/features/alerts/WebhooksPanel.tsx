@@ -13,6 +13,7 @@ import {
   RotateWebhookSecretMutation,
   SendTestWebhookMutation,
   SetWebhookEnabledMutation,
+  UpdateWebhookMutation,
   WEBHOOK_EVENT_KINDS,
   type Webhook,
   WebhookDeliveriesQuery,
@@ -169,6 +170,7 @@ export function WebhooksPanel() {
   // Alert events queue deliveries: the pending and failed counts move with them.
   onCleanup(data.onAlertsChanged(refresh));
   const [createState, create] = createMutation(CreateWebhookMutation);
+  const [updateState, update] = createMutation(UpdateWebhookMutation);
   const [, setEnabled] = createMutation(SetWebhookEnabledMutation);
   const [rotateState, rotate] = createMutation(RotateWebhookSecretMutation);
   const [deleteState, remove] = createMutation(DeleteWebhookMutation);
@@ -183,6 +185,8 @@ export function WebhooksPanel() {
   const [outcome, setOutcome] = createSignal<ActionOutcome<string>>();
   const [confirming, setConfirming] = createSignal<{ kind: "rotate" | "delete"; webhook: Webhook } | null>(null);
   const [openLogs, setOpenLogs] = createSignal<Record<string, number>>({});
+  /** The webhook the form edits; null: the form creates a new one. */
+  const [editing, setEditing] = createSignal<Webhook | null>(null);
 
   const webhooks = (): Webhook[] => {
     const value = result.data?.webhooks;
@@ -200,12 +204,48 @@ export function WebhooksPanel() {
   const closeLog = (id: string) =>
     setOpenLogs((logs) => Object.fromEntries(Object.entries(logs).filter(([key]) => key !== id)));
 
+  const resetForm = () => {
+    setEditing(null);
+    setName("");
+    setUrl("");
+    setEvents([...WEBHOOK_EVENT_KINDS]);
+    setErrors([]);
+    setCreateMessage(null);
+  };
+
+  const startEdit = (webhook: Webhook) => {
+    setEditing(webhook);
+    setName(webhook.name);
+    setUrl(webhook.url);
+    setEvents([...webhook.events]);
+    setErrors([]);
+    setCreateMessage(null);
+    document.getElementById("webhook-name")?.focus();
+  };
+
   const submit: JSX.EventHandler<HTMLFormElement, SubmitEvent> = async (event) => {
     event.preventDefault();
     setCreateMessage(null);
     const local = validateWebhookDraft({ name: name(), url: url(), events: events() });
     setErrors(local);
     if (local.length > 0) return;
+    const target = editing();
+    if (target) {
+      const r = await update({
+        id: target.id,
+        input: { name: name().trim(), url: url().trim(), events: events() },
+      });
+      const value = r.data?.updateWebhook;
+      if (value?.__typename === "MutationUpdateWebhookSuccess") {
+        setOutcome({ ok: true, data: `“${value.data.name}” saved.` });
+        resetForm();
+        refresh();
+        return;
+      }
+      if (value?.__typename === "ValidationError") setErrors(value.fieldErrors);
+      setCreateMessage(humanizeRuleMessage(value?.message ?? r.error?.message ?? "No answer from the server."));
+      return;
+    }
     const r = await create({ input: { name: name().trim(), url: url().trim(), events: events(), enabled: true } });
     const value = r.data?.createWebhook;
     if (value?.__typename === "MutationCreateWebhookSuccess") {
@@ -244,6 +284,7 @@ export function WebhooksPanel() {
       const r = outcomeOf<string>(await remove({ id: current.webhook.id }), "deleteWebhook");
       setOutcome(r.ok ? { ok: true, data: `“${current.webhook.name}” deleted.` } : r);
       closeLog(current.webhook.id);
+      if (editing()?.id === current.webhook.id) resetForm();
     }
     setConfirming(null);
     refresh();
@@ -266,8 +307,13 @@ export function WebhooksPanel() {
         Alert events (opened, acknowledged, resolved) of rules that post to webhooks are sent as signed JSON POSTs,
         retried with backoff when the receiver fails.
       </p>
-      <form class="webhook-form" onSubmit={submit} noValidate aria-label="New webhook">
-        <fieldset disabled={createState.fetching}>
+      <form
+        class="webhook-form"
+        onSubmit={submit}
+        noValidate
+        aria-label={editing() ? `Edit webhook ${editing()?.name ?? ""}` : "New webhook"}
+      >
+        <fieldset disabled={createState.fetching || updateState.fetching}>
           <div class="form-row">
             <div class="form-field" classList={{ invalid: !!errorFor("name") }}>
               <label for="webhook-name">Name</label>
@@ -319,8 +365,19 @@ export function WebhooksPanel() {
           </fieldset>
           <div class="form-actions">
             <button type="submit" class="button primary" data-testid="create-webhook">
-              {createState.fetching ? "Creating…" : "Create webhook"}
+              {editing()
+                ? updateState.fetching
+                  ? "Saving…"
+                  : "Save webhook"
+                : createState.fetching
+                  ? "Creating…"
+                  : "Create webhook"}
             </button>
+            <Show when={editing()}>
+              <button type="button" class="button" onClick={resetForm} data-testid="cancel-edit-webhook">
+                Cancel
+              </button>
+            </Show>
             <Show when={createMessage()}>
               {(text) => (
                 <Notice kind="error" testid="webhook-message">
@@ -393,6 +450,14 @@ export function WebhooksPanel() {
                       data-testid="toggle-log"
                     >
                       Deliveries
+                    </button>
+                    <button
+                      type="button"
+                      class="button small"
+                      onClick={() => startEdit(webhook)}
+                      data-testid="edit-webhook"
+                    >
+                      Edit
                     </button>
                     <button
                       type="button"

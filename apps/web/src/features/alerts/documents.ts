@@ -304,6 +304,20 @@ export const CreateWebhookMutation = gql<
   }
 }`);
 
+export const UpdateWebhookMutation = gql<
+  {
+    updateWebhook: { __typename: "MutationUpdateWebhookSuccess"; data: Webhook } | ValidationResult | ErrorResult;
+  },
+  { id: string; input: WebhookInput }
+>(`mutation UpdateWebhook($id: ID!, $input: WebhookInput!) {
+  updateWebhook(id: $id, input: $input) {
+    __typename
+    ... on MutationUpdateWebhookSuccess { data { ${WEBHOOK_FIELDS} } }
+    ... on ValidationError { message fieldErrors { field message } }
+    ... on Error { message }
+  }
+}`);
+
 export const SetWebhookEnabledMutation = gql<
   { setWebhookEnabled: { __typename: "MutationSetWebhookEnabledSuccess"; data: Webhook } | ErrorResult },
   { id: string; enabled: boolean }
