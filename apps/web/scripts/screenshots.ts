@@ -1,7 +1,7 @@
 /**
  * `npx tsx apps/web/scripts/screenshots.ts`: starts a test server with a demo fleet, signs in with
- * headless Chromium at 1280×800 and writes docs/screenshots/overview.png and device.png (under
- * apps/web) for the README.
+ * headless Chromium at 1280×800 and writes docs/screenshots/overview.png, device.png and alerts.png
+ * (under apps/web) for the README.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -56,7 +56,18 @@ try {
   await page.getByTestId("timeline").waitFor();
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, "device.png"), fullPage: true });
-  console.log(`wrote ${join(out, "overview.png")} and ${join(out, "device.png")}`);
+
+  // The triage queue: a rule with no grace period opens alerts for what is broken now.
+  await server.request(
+    gql(
+      `mutation { createAlertRule(input: { name: "Any problem now", severity: LOW, statuses: [AGENT_INACTIVE, PARTIALLY_ENROLLED] }) { __typename } }`,
+    ),
+  );
+  await page.goto(`${server.url}/alerts`);
+  await page.getByTestId("alert-row").first().waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, "alerts.png"), fullPage: false });
+  console.log(`wrote overview.png, device.png and alerts.png in ${out}`);
 } finally {
   await browser.close();
   await server.stop();
