@@ -106,6 +106,22 @@ export function RuleForm(props: {
     </Show>
   );
 
+  /** One of the rule's on/off settings, with its field error. */
+  const Toggle = (p: { field: "remindEmployee" | "notifyWebhooks" | "enabled"; children: JSX.Element }) => (
+    <div class="form-field toggle">
+      <label>
+        <input
+          type="checkbox"
+          name={p.field}
+          checked={draft()[p.field]}
+          onChange={(e) => update(p.field, e.currentTarget.checked)}
+        />
+        {p.children}
+      </label>
+      <FieldErrorText field={p.field} />
+    </div>
+  );
+
   return (
     <form
       class="panel rule-form"
@@ -249,42 +265,9 @@ export function RuleForm(props: {
             Separated by commas or new lines; at most 20. Needed unless admins get no e-mail.
           </p>
         </div>
-        <div class="form-field toggle">
-          <label>
-            <input
-              type="checkbox"
-              name="remindEmployee"
-              checked={draft().remindEmployee}
-              onChange={(e) => update("remindEmployee", e.currentTarget.checked)}
-            />
-            Send the owner the remediation message when an alert opens
-          </label>
-          <FieldErrorText field="remindEmployee" />
-        </div>
-        <div class="form-field toggle">
-          <label>
-            <input
-              type="checkbox"
-              name="notifyWebhooks"
-              checked={draft().notifyWebhooks}
-              onChange={(e) => update("notifyWebhooks", e.currentTarget.checked)}
-            />
-            Post this rule's alerts to the webhooks
-          </label>
-          <FieldErrorText field="notifyWebhooks" />
-        </div>
-        <div class="form-field toggle">
-          <label>
-            <input
-              type="checkbox"
-              name="enabled"
-              checked={draft().enabled}
-              onChange={(e) => update("enabled", e.currentTarget.checked)}
-            />
-            Enabled
-          </label>
-          <FieldErrorText field="enabled" />
-        </div>
+        <Toggle field="remindEmployee">Send the owner the remediation message when an alert opens</Toggle>
+        <Toggle field="notifyWebhooks">Post this rule's alerts to the webhooks</Toggle>
+        <Toggle field="enabled">Enabled</Toggle>
         <For each={otherErrors()}>{(e) => <p class="field-error">{humanizeRuleMessage(e.message)}</p>}</For>
         <div class="form-actions">
           <button type="submit" class="button primary" data-testid="save-rule">
