@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
-import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
+import { gql, readSse, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
 
 let server: TestServer;
 let viewerToken: string;
@@ -281,28 +280,8 @@ describe("webhooks over GraphQL", () => {
 
 describe("alerts over SSE (in-process)", () => {
   it("replays alert events through yoga.fetch with text/event-stream", async () => {
-    const response = await server.app.yoga.fetch("http://yoga/graphql", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        [CSRF_HEADER]: "1",
-      },
-      body: JSON.stringify({ query: ALERT_EVENTS, variables: { afterSeq: "0" } }),
-    });
-    expect(response.headers.get("content-type")).toContain("text/event-stream");
-    const reader = response.body?.getReader();
-    if (!reader) throw new Error("no body");
-    let text = "";
-    const decoder = new TextDecoder();
-    const deadline = Date.now() + 10_000;
-    while ((text.match(/event: next/g) ?? []).length < 3 && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value);
-    }
-    await reader.cancel();
+    const { contentType, text } = await readSse(server.app, ALERT_EVENTS, { afterSeq: "0" }, 3);
+    expect(contentType).toContain("text/event-stream");
     const seqs = [...text.matchAll(/"seq":"(\d+)"/g)].map((m) => Number(m[1]));
     expect(seqs.slice(0, 3)).toEqual([1, 2, 3]);
   });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
 import { CLOSE_UNAUTHORIZED } from "../src/http/graphqlWs.ts";
-import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
+import { gql, readSse, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -153,28 +152,9 @@ describe("grouped live subscribers", () => {
 
 describe("statusEvents over SSE (in-process)", () => {
   it("replays events through yoga.fetch with text/event-stream", async () => {
-    const response = await server.app.yoga.fetch("http://yoga/graphql", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        [CSRF_HEADER]: "1",
-      },
-      body: JSON.stringify({ query: STATUS_EVENTS, variables: { afterSeq: "0" } }),
-    });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toContain("text/event-stream");
-    const reader = response.body?.getReader();
-    if (!reader) throw new Error("no body");
-    let text = "";
-    const decoder = new TextDecoder();
-    while ((text.match(/event: next/g) ?? []).length < 5) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value);
-    }
-    await reader.cancel();
+    const { status, contentType, text } = await readSse(server.app, STATUS_EVENTS, { afterSeq: "0" }, 5);
+    expect(status).toBe(200);
+    expect(contentType).toContain("text/event-stream");
     const seqs = [...text.matchAll(/"seq":"(\d+)"/g)].map((m) => Number(m[1]));
     expect(seqs.slice(0, 5)).toEqual([...seqs.slice(0, 5)].sort((a, b) => a - b));
     expect(seqs[0]).toBe(1);

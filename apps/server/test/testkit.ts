@@ -163,3 +163,39 @@ export async function take<T>(iterator: AsyncIterator<T>, count: number, ms = 10
   }
   return values;
 }
+
+/**
+ * Runs a subscription in-process through `yoga.fetch` as Server-Sent Events and reads until
+ * `events` `next` events arrived (or `ms` passed); returns the HTTP status, content type and the
+ * raw stream text read.
+ */
+export async function readSse(
+  app: App,
+  query: string,
+  variables: Record<string, unknown>,
+  events: number,
+  ms = 10_000,
+): Promise<{ status: number; contentType: string | null; text: string }> {
+  const response = await app.yoga.fetch("http://yoga/graphql", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      [CSRF_HEADER]: "1",
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error("no body");
+  let text = "";
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + ms;
+  while ((text.match(/event: next/g) ?? []).length < events && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+  }
+  await reader.cancel();
+  return { status: response.status, contentType: response.headers.get("content-type"), text };
+}
