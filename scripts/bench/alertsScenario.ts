@@ -3,7 +3,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ChildHandle } from "./children.ts";
 import type { AlertEvaluationOutcome, SimCommands, SimReadyInfo, SyncCommands, SyncOutcome } from "./protocol.ts";
-import { type FigureRow, formatNumber, formatSummary, summarize } from "./report.ts";
+import { type FigureRow, formatMs, formatNumber, formatSummary, summarize, verdict, verdictsOf } from "./report.ts";
 import { BenchFailure, type Scenario, type ScenarioContext } from "./scenario.ts";
 
 const CHANGED_FRACTION = 0.01;
@@ -96,7 +96,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<AlertsRunRa
     ctx.progress(`${tag}: full sync of ${formatNumber(ctx.size)} hosts`);
     await runSync("full sync");
     const initial = await evaluate();
-    ctx.progress(`${tag}: first evaluation opened ${initial.opened} alerts in ${ms(initial.ms)}`);
+    ctx.progress(`${tag}: first evaluation opened ${initial.opened} alerts in ${formatMs(initial.ms)}`);
 
     const steady: SteadyRound[] = [];
     for (let round = 1; round <= STEADY_ROUNDS; round++) {
@@ -105,7 +105,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<AlertsRunRa
       const evaluation = await evaluate();
       steady.push({ sync: synced, evaluation, share: evaluation.ms / synced.ms });
       ctx.progress(
-        `${tag}: round ${round}: ${changed} hosts changed, re-sync ${ms(synced.ms)}, evaluation ${ms(evaluation.ms)} (+${evaluation.opened} / -${evaluation.resolved}, ${evaluation.liveAlerts} live)`,
+        `${tag}: round ${round}: ${changed} hosts changed, re-sync ${formatMs(synced.ms)}, evaluation ${formatMs(evaluation.ms)} (+${evaluation.opened} / -${evaluation.resolved}, ${evaluation.liveAlerts} live)`,
       );
     }
     const idle = await evaluate();
@@ -156,14 +156,6 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<AlertsRunRa
     await fast.close();
     await dead.close();
   }
-}
-
-function ms(value: number): string {
-  return `${formatNumber(value)} ms`;
-}
-
-function verdict(ok: boolean): FigureRow["verdict"] {
-  return ok ? "ok" : "MISSED";
 }
 
 function figures(runs: AlertsRunRaw[], size: number): FigureRow[] {
@@ -236,7 +228,7 @@ export const alertsScenario: Scenario = {
       details: [],
       raw: {
         targets: { evaluationMaxShare: EVALUATION_MAX_SHARE, burst: BURST, burstMaxMs: BURST_MAX_MS },
-        verdicts: Object.fromEntries(fig.filter((f) => f.verdict !== "info").map((f) => [f.figure, f.verdict])),
+        verdicts: verdictsOf(fig),
         runs,
       },
     };

@@ -26,6 +26,7 @@ import {
   type Summary,
   summarize,
   type Table,
+  verdict,
 } from "./report.ts";
 import { BenchFailure, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { type ProcMemory, ServerChild, syncOnce } from "./serverChild.ts";
@@ -446,10 +447,6 @@ async function runOnce(ctx: ScenarioContext, index: number, subscribers: number)
     await producer?.close();
     await Promise.all([pool?.stop(), raw?.stop(10_000), server?.dispose(15_000)]);
   }
-}
-
-function verdict(ok: boolean): "ok" | "MISSED" {
-  return ok ? "ok" : "MISSED";
 }
 
 function figures(runs: FanoutRunRaw[], subscribers: number): FigureRow[] {

@@ -58,6 +58,21 @@ export interface FigureRow {
   verdict: Verdict;
 }
 
+/** The verdict of a figure with a target: met or not. */
+export function verdict(met: boolean): "ok" | "MISSED" {
+  return met ? "ok" : "MISSED";
+}
+
+/** The figures that have a target, with their verdicts: what the JSON file records per scenario. */
+export function verdictsOf(figures: FigureRow[]): Record<string, Verdict> {
+  return Object.fromEntries(figures.filter((f) => f.verdict !== "info").map((f) => [f.figure, f.verdict]));
+}
+
+/** Milliseconds as a table shows them. */
+export function formatMs(value: number): string {
+  return `${formatNumber(value)} ms`;
+}
+
 /** A printed table: a title, column headers, rows of already formatted cells. */
 export interface Table {
   title: string;

@@ -18,6 +18,7 @@ import {
   percentiles,
   summarize,
   type Table,
+  verdict,
 } from "./report.ts";
 import { BenchFailure, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { ServerChild, syncOnce } from "./serverChild.ts";
@@ -209,7 +210,6 @@ function figures(runs: SoakRunRaw[]): FigureRow[] {
     const w = worstP99(r);
     return r.windows.find((x) => x.label !== "drain" && x.latency.p99 === w)?.label ?? "?";
   };
-  const ok = (b: boolean) => (b ? "ok" : "MISSED");
   return [
     {
       figure: "RSS growth start→end of load",
@@ -217,7 +217,7 @@ function figures(runs: SoakRunRaw[]): FigureRow[] {
       measured: pct(growth),
       baseline: `${formatSummary(of((r) => r.rssStartKb / 1024))} → ${formatSummary(of((r) => r.rssEndKb / 1024))} MB`,
       ratio: "",
-      verdict: ok(growth.max < RSS_GROWTH_MAX),
+      verdict: verdict(growth.max < RSS_GROWTH_MAX),
     },
     {
       // Heap and buffers size themselves to the load during the first minute; a leak keeps growing after.
@@ -250,7 +250,7 @@ function figures(runs: SoakRunRaw[]): FigureRow[] {
       measured: `${formatSummary(of((r) => r.missing))} of ${formatSummary(of((r) => r.expected))}`,
       baseline: runs.every((r) => r.drainComplete) ? "" : "drain cut off",
       ratio: "",
-      verdict: ok(of((r) => r.missing).max === 0),
+      verdict: verdict(of((r) => r.missing).max === 0),
     },
     {
       figure: "duplicates (received beyond expected)",
@@ -258,7 +258,7 @@ function figures(runs: SoakRunRaw[]): FigureRow[] {
       measured: formatSummary(of((r) => r.extra)),
       baseline: "",
       ratio: "",
-      verdict: ok(of((r) => r.extra).max === 0),
+      verdict: verdict(of((r) => r.extra).max === 0),
     },
     {
       figure: "  transitions/s offered (achieved) / sockets closed by the server",

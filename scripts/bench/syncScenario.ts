@@ -8,7 +8,18 @@ import type {
   SyncOutcome,
   SyncPhases,
 } from "./protocol.ts";
-import { type FigureRow, formatNumber, formatSummary, median, type Summary, summarize, type Table } from "./report.ts";
+import {
+  type FigureRow,
+  formatMs,
+  formatNumber,
+  formatSummary,
+  median,
+  type Summary,
+  summarize,
+  type Table,
+  verdict,
+  verdictsOf,
+} from "./report.ts";
 import { BenchFailure, type Scenario, type ScenarioContext } from "./scenario.ts";
 
 /** FleetClient's default page size: the bare loop must fetch exactly what the sync fetches. */
@@ -66,7 +77,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
     );
     sim = simStart.handle;
     const fleet = simStart.ready;
-    ctx.progress(`${tag}: simulator ready at ${fleet.url} (pid ${sim.pid}, built in ${ms(fleet.buildMs)})`);
+    ctx.progress(`${tag}: simulator ready at ${fleet.url} (pid ${sim.pid}, built in ${formatMs(fleet.buildMs)})`);
 
     const syncStart = await ChildHandle.start<SyncCommands, Record<string, never>>(
       "sync",
@@ -81,7 +92,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
       { url: fleet.url, token: fleet.token, db: ctx.db, perPage: PER_PAGE },
       timeout,
     );
-    ctx.progress(`${tag}: sync process ready (pid ${sync.pid}, ${ctx.db} ${init.location}, ${ms(init.setupMs)})`);
+    ctx.progress(`${tag}: sync process ready (pid ${sync.pid}, ${ctx.db} ${init.location}, ${formatMs(init.setupMs)})`);
 
     const s = sync;
     const rss: RssPoint[] = [];
@@ -93,14 +104,14 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
       if (result.hosts !== ctx.size) {
         throw new BenchFailure(`${tag}: ${label} saw ${result.hosts} hosts, expected ${ctx.size}`);
       }
-      ctx.progress(`${tag}: ${label} ${ms(result.ms)} (${result.pages} pages, ${mb(result.bytes)} MB)`);
+      ctx.progress(`${tag}: ${label} ${formatMs(result.ms)} (${result.pages} pages, ${mb(result.bytes)} MB)`);
       await sampleRss(label);
       return result;
     };
     const runSync = async (label: string) => {
       const result = await s.request("sync", { now: fleet.now }, timeout);
       ctx.progress(
-        `${tag}: ${label} ${ms(result.ms)} (${result.state}, ${result.hostsSeen} seen, ${result.devicesWritten} written, ${result.phases.detailRequests} detail requests)`,
+        `${tag}: ${label} ${formatMs(result.ms)} (${result.state}, ${result.hostsSeen} seen, ${result.devicesWritten} written, ${result.phases.detailRequests} detail requests)`,
       );
       await sampleRss(label);
       return result;
@@ -160,16 +171,8 @@ function checkSync(tag: string, label: string, r: SyncOutcome, hosts: number, ex
   if (problems.length > 0) throw new BenchFailure(`${tag}: ${label} is wrong: ${problems.join("; ")}`);
 }
 
-function ms(value: number): string {
-  return `${formatNumber(value)} ms`;
-}
-
 function mb(bytes: number): string {
   return formatNumber(bytes / 1024 / 1024, 1);
-}
-
-function verdict(ok: boolean): "ok" | "MISSED" {
-  return ok ? "ok" : "MISSED";
 }
 
 function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
@@ -305,7 +308,7 @@ export const syncScenario: Scenario = {
         perPage: PER_PAGE,
         changedFraction: CHANGED_FRACTION,
         targets: { fullSyncMaxRatio: FULL_SYNC_MAX_RATIO, resyncMaxRatio: RESYNC_MAX_RATIO, rssLimitMb: RSS_LIMIT_MB },
-        verdicts: Object.fromEntries(fig.filter((f) => f.verdict !== "info").map((f) => [f.figure, f.verdict])),
+        verdicts: verdictsOf(fig),
         runs,
       },
     };
