@@ -2,7 +2,8 @@ import type { Database, SqlConnection } from "@enrollwatch/db";
 import type { Logger } from "pino";
 import { type EnrollmentStatus, type Problem, REMEDIATION_MESSAGE_KIND } from "../engine/vocabulary.ts";
 import type { EventPublisher } from "../events/EnrollwatchTopics.ts";
-import { type MessageLinks, renderMessage } from "../messages/MessageTemplates.ts";
+import type { MessageLinks } from "../messages/MessageTemplates.ts";
+import { ownerMessage } from "../messages/Outbox.ts";
 import { dateFromEpoch, epoch, ts } from "../sql/SqlTime.ts";
 import { lockAlertEventWriters, type NewAlertEvent, recordAlertEvents } from "./AlertEventLog.ts";
 import { type AlertRuleNotice, renderAlertDigest, renderAlertsOpened } from "./AlertMessages.ts";
@@ -252,26 +253,9 @@ export class AlertEvaluator {
         }
       }
       const kind = device.remediationKind ? REMEDIATION_MESSAGE_KIND[device.remediationKind] : null;
-      if (rule.remindEmployee && device.owner && kind) {
-        const message = renderMessage(
-          kind,
-          {
-            employeeName: device.owner.name,
-            deviceName: device.name,
-            serial: device.serial,
-            platform: device.platform,
-          },
-          this.options.links,
-        );
-        outgoing.push({
-          recipient: device.owner.email,
-          employeeId: device.owner.id,
-          deviceId: device.id,
-          alertId: alert.id,
-          kind,
-          subject: message.subject,
-          body: message.text,
-        });
+      const reminder = rule.remindEmployee && kind ? ownerMessage(kind, device, this.options.links) : null;
+      if (reminder) {
+        outgoing.push({ ...reminder, alertId: alert.id });
         reminded.push(alert.id);
       }
     }
