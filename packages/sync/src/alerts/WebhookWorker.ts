@@ -106,15 +106,6 @@ export class WebhookWorker {
       });
   }
 
-  /** Resolves when nothing is in flight and nothing is due (tests and the benchmark wait on it). */
-  async idle(): Promise<void> {
-    for (;;) {
-      await this.scanning;
-      await Promise.allSettled([...this.running]);
-      if (!this.scanning && this.running.size === 0) return;
-    }
-  }
-
   private async scan(): Promise<void> {
     const conn = await this.options.db.connect();
     let due: { webhookId: string }[];

@@ -78,6 +78,9 @@ const AlertFilterInput = builder.inputType("AlertFilter", {
 
 type AlertFilter = (typeof AlertFilterInput)["$inferInput"];
 
+/** A malformed id in a filter matches nothing, rather than failing the query. */
+const NO_SUCH_ID = "00000000-0000-0000-0000-000000000000";
+
 function alertWhere(filter: AlertFilter | null | undefined): Prisma.AlertWhereInput {
   const where: Prisma.AlertWhereInput = {};
   if (filter?.state?.length) where.state = { in: filter.state };
@@ -85,8 +88,7 @@ function alertWhere(filter: AlertFilter | null | undefined): Prisma.AlertWhereIn
   if (filter?.status?.length) where.status = { in: filter.status };
   if (filter?.ruleId != null) {
     const id = String(filter.ruleId);
-    // An id that cannot exist matches nothing, rather than failing the query.
-    where.ruleId = isUuid(id) ? id : "00000000-0000-0000-0000-000000000000";
+    where.ruleId = isUuid(id) ? id : NO_SUCH_ID;
   }
   if (filter?.deviceId != null) where.deviceId = deviceUuid(String(filter.deviceId));
   return where;
@@ -97,8 +99,7 @@ function deviceUuid(globalId: string): string {
   try {
     return deviceIdFrom(globalId);
   } catch {
-    // An id that cannot exist matches nothing, rather than failing the query.
-    return "00000000-0000-0000-0000-000000000000";
+    return NO_SUCH_ID;
   }
 }
 
