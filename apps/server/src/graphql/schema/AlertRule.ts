@@ -8,8 +8,6 @@ import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
 
 builder.prismaObject("AlertRule", {
-  // relationCount fields put the type in select mode; the id keeps a bare `__typename` selection valid.
-  select: { id: true },
   description:
     "What counts as a violation: a device in one of `statuses` (on one of `platforms`, when given) for at least `gracePeriodHours`.",
   fields: (t) => ({

@@ -10,8 +10,6 @@ import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
 
 builder.prismaObject("Webhook", {
-  // relationCount fields put the type in select mode; the id keeps a bare `__typename` selection valid.
-  select: { id: true },
   description:
     "Where alert events are posted, signed with HMAC-SHA256 (header Enrollwatch-Signature: v1=hex(HMAC(secret, timestamp + '.' + body)), timestamp in Enrollwatch-Webhook-Timestamp). The secret is shown once, at creation or rotation.",
   fields: (t) => ({
