@@ -51,13 +51,13 @@ export interface BareResult {
 
 /** Where one sync spent its time, measured by wrapping the client and the connection (not the runner). */
 export interface SyncPhases {
-  /** Run start to the first page pulled: settings, SyncRun row, loading the stored devices. */
+  /** Run start to the first page pulled: settings, SyncRun row (stored devices load alongside the first page). */
   beforeFetchMs: number;
-  /** Inside FleetClient.listHosts: HTTP, JSON.parse, zod validation, toHostRecord, detail requests. */
+  /** Inside FleetClient.listHostPages: HTTP, JSON.parse, zod validation (detail requests run beside it). */
   fetchMs: number;
-  /** Inside SyncRunner between pages: evaluateDevice, snapshot hash, diff. */
+  /** Inside SyncRunner between pages: waiting for stored states (first page), toHostRecord, evaluate, hash, diff. */
   evaluateMs: number;
-  /** Last page to run end: device batches, StatusEvents, missing marks, SyncRun update. */
+  /** Last page to run end: detail requests still out, device batches, StatusEvents, missing marks, SyncRun update. */
   afterFetchMs: number;
   pages: number;
   detailRequests: number;

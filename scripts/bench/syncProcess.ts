@@ -11,7 +11,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type Database, openMigratedDatabase, type SqlConnection } from "../../packages/db/src/index.ts";
 import { createTestPostgresDatabase } from "../../packages/db/src/testing.ts";
 import { toHostRecord } from "../../packages/sync/src/fleet/FleetHostRecord.ts";
-import { FleetHostListResponseSchema } from "../../packages/sync/src/fleet/FleetSchemas.ts";
+import { FleetHostListResponseSchema, parseListHostTimes } from "../../packages/sync/src/fleet/FleetSchemas.ts";
 import {
   AlertEvaluator,
   FleetClient,
@@ -104,7 +104,7 @@ function emptyPhases(): SyncPhases {
 
 /**
  * Times the phases of a sync from the outside: the runner is not edited, its collaborators are
- * wrapped (listHosts, getHost, raw connections). The wrappers cost a timestamp per page and per
+ * wrapped (listHostPages, getHost, raw connections). The wrappers cost a timestamp per page and per
  * statement, nothing per host.
  */
 class PhaseProbe {
@@ -119,8 +119,8 @@ class PhaseProbe {
   }
 
   wrapClient(fleet: FleetClient): void {
-    const listHosts = fleet.listHosts.bind(fleet);
-    fleet.listHosts = (needsDetails, signal) => this.timePages(listHosts(needsDetails, signal));
+    const listHostPages = fleet.listHostPages.bind(fleet);
+    fleet.listHostPages = (signal) => this.timePages(listHostPages(signal));
     const getHost = fleet.getHost.bind(fleet);
     fleet.getHost = async (id, signal) => {
       const started = performance.now();
@@ -188,8 +188,13 @@ function sqlKind(text: string): keyof SyncPhases["sql"] {
   const head = text.trimStart().slice(0, 40);
   if (head.startsWith('INSERT INTO "Device"')) return "devicesMs";
   if (head.startsWith('INSERT INTO "Employee"')) return "ownersMs";
-  if (head.startsWith('INSERT INTO "StatusEvent"')) return "eventsMs";
-  if (head.startsWith('SELECT id, "fleetHostId"') && text.includes('FROM "Device"')) return "loadStatesMs";
+  if (
+    head.startsWith('INSERT INTO "StatusEvent"') ||
+    /^WITH inserted AS \(\s*INSERT INTO "StatusEvent"/.test(text.trimStart())
+  ) {
+    return "eventsMs";
+  }
+  if (head.startsWith("SELECT json_agg(") && text.includes('FROM "Device"')) return "loadStatesMs";
   return "otherMs";
 }
 
@@ -228,8 +233,8 @@ async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
     let ids: number[];
     if (validate) {
       const validateStart = performance.now();
-      const parsed = FleetHostListResponseSchema.parse(body);
-      ids = parsed.hosts.map((h) => toHostRecord(h).fleetHostId);
+      const hosts = parseListHostTimes(FleetHostListResponseSchema.parse(body).hosts);
+      ids = hosts.map((h) => toHostRecord(h).fleetHostId);
       validateMs += performance.now() - validateStart;
     } else {
       ids = listIds(body);

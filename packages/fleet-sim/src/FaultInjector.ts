@@ -11,6 +11,8 @@ export type FaultSpec =
   | { kind: "malformedJson" }
   /** 200 with valid JSON of the wrong shape (ids missing or strings, counts as strings...). */
   | { kind: "badShape" }
+  /** 200 with the right shape, but one host's seen_time is a date that does not exist (list, detail). */
+  | { kind: "badTime" }
   /** Announces the full Content-Length, sends half the body, then drops the connection. */
   | { kind: "truncate" }
   /**
@@ -128,6 +130,7 @@ function validate(spec: FaultSpec): void {
       break;
     case "malformedJson":
     case "badShape":
+    case "badTime":
     case "truncate":
     case "changeDuringPaging":
       break;

@@ -243,6 +243,9 @@ export class FleetSimServer {
       case "badShape":
         this.send(res, entry, { status: 200, json: JSON.stringify(misshape(match.route, parseBody(response))) });
         return;
+      case "badTime":
+        this.send(res, entry, { status: 200, json: JSON.stringify(withBadTime(parseBody(response))) });
+        return;
       case "truncate": {
         const body = Buffer.from(response.json ?? "{}");
         entry.status = response.status;
@@ -486,6 +489,14 @@ function serverError(status: 500 | 502 | 503): SimResponse {
 }
 
 /** Valid JSON a careless server could send: right envelope, wrong types or missing keys. */
+/** February 30th: well-formed RFC 3339 that a lenient parser would roll over to March. */
+function withBadTime(payload: unknown): unknown {
+  const p = payload as { hosts?: Record<string, unknown>[]; host?: Record<string, unknown> } | undefined;
+  const host = p?.host ?? p?.hosts?.[p.hosts.length - 1];
+  if (host) host.seen_time = "2026-02-30T10:00:00Z";
+  return p;
+}
+
 function misshape(route: RouteName, payload: unknown): unknown {
   const p = payload as Record<string, unknown> | undefined;
   switch (route) {

@@ -1,5 +1,7 @@
 import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type FleetHostRecord, toHostRecord } from "../src/fleet/FleetHostRecord.ts";
+import { HostDetailQueue } from "../src/fleet/HostDetailQueue.ts";
 import { FleetClient, type FleetClientOptions, FleetFetchError } from "../src/index.ts";
 
 let sim: FleetSim;
@@ -112,6 +114,19 @@ describe("FleetClient against the simulator", () => {
     expect((error as Error).message).toMatch(/^Fleet sent an unexpected response for GET \/api\/v1\/fleet\/hosts \(/);
   });
 
+  it("fails the whole fetch on a timestamp that is not a real date, naming the field", async () => {
+    sim.faults.add({ kind: "badTime", route: "list", times: 1, afterRequests: 1 });
+    const error = await fetchAll(client()).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("malformed");
+    expect((error as Error).message).toBe(
+      'Fleet sent an unexpected response for GET /api/v1/fleet/hosts (hosts.99.seen_time: Fleet returned an unreadable timestamp: "2026-02-30T10:00:00Z" (expected RFC 3339, e.g. 2025-06-02T08:09:41Z)).',
+    );
+    sim.faults.add({ kind: "badTime", route: "detail", times: 1 });
+    await expect(fetchAll(client(), (h) => h.platform === "darwin")).rejects.toThrow(
+      /^Fleet sent an unexpected response for GET \/api\/v1\/fleet\/hosts\/\d+ \(host\.seen_time: /,
+    );
+  });
+
   it("fails on a malformed host detail", async () => {
     sim.faults.add({ kind: "badShape", route: "detail", times: 1 });
     await expect(fetchAll(client(), (h) => h.platform === "darwin")).rejects.toThrow(/hosts\/\d+ \(/);
@@ -154,5 +169,48 @@ describe("FleetClient against the simulator", () => {
     await c.deleteHost(id);
     expect(sim.model.isPurged(id)).toBe(true);
     await expect(c.getHost(id)).rejects.toMatchObject({ kind: "not_found" });
+  });
+});
+
+describe("HostDetailQueue", () => {
+  async function pageWithQueue(c: FleetClient, pick: (platform: string) => boolean) {
+    const records: FleetHostRecord[] = [];
+    const queue = new HostDetailQueue(c, (r) => records.push(r));
+    const listed: number[] = [];
+    try {
+      for await (const hosts of c.listHostPages()) {
+        for (const host of hosts) {
+          listed.push(host.id);
+          if (pick(host.platform)) queue.push(host);
+          else records.push(toHostRecord(host));
+        }
+      }
+      await queue.drain();
+    } finally {
+      queue.abort();
+    }
+    return { records, listed };
+  }
+
+  it("hands over every picked host once, detailed, while the list keeps paging", async () => {
+    const { records, listed } = await pageWithQueue(client(), (p) => p === "darwin");
+    expect(records.map((r) => r.fleetHostId).sort((a, b) => a - b)).toEqual(listed);
+    const detailed = records.filter((r) => r.detailed);
+    expect(detailed.length).toBeGreaterThan(0);
+    expect(detailed.every((r) => r.snapshot.platform === "darwin")).toBe(true);
+    expect(sim.requests.count("detail")).toBe(detailed.length);
+  });
+
+  it("fails the whole fetch on a detail request that keeps failing, and stops asking", async () => {
+    sim.faults.add({ kind: "status", status: 500, route: "detail", times: Number.POSITIVE_INFINITY });
+    const error = await pageWithQueue(client({ maxRetries: 1 }), (p) => p === "darwin").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FleetFetchError);
+    expect((error as FleetFetchError).message).toMatch(/^Fleet failed GET \/api\/v1\/fleet\/hosts\/\d+ with HTTP 500/);
+    // Requests already handed to the HTTP stack may still land; nothing new starts after the failure.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const askedFor = new Set(sim.requests.records("detail").map((r) => r.hostId));
+    const darwinHosts = [...sim.model.hostIds()].filter((id) => sim.model.profile(id)?.platform === "darwin");
+    expect(darwinHosts.length).toBeGreaterThan(20);
+    expect(askedFor.size).toBeLessThanOrEqual(client().detailRequestsInFlight);
   });
 });

@@ -87,6 +87,31 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     ]);
   });
 
+  it("a status that stays keeps its start time when other facts change; a new status starts now", async () => {
+    const windows = h.hostOf("windows");
+    h.sim.model.setState(windows, "HEALTHY");
+    await h.runner.run();
+    const first = await device(windows);
+    expect(first.status).toBe("ENROLLED");
+
+    // Two hours later the agent has checked in again: "last seen" moves, the status does not.
+    h.sim.clock.advance(2 * 3_600_000);
+    const later = await h.runner.run();
+    const moved = await device(windows);
+    expect(moved.seenTime?.getTime()).toBeGreaterThan(first.seenTime?.getTime() ?? Number.POSITIVE_INFINITY);
+    expect(moved.status).toBe("ENROLLED");
+    expect(moved.statusSince).toEqual(first.statusSince);
+    expect(await h.t.db.prisma.statusEvent.count({ where: { deviceId: first.id, syncRunId: later.id } })).toBe(0);
+
+    h.sim.model.setState(windows, "AGENT_STOPPED");
+    h.sim.clock.advance(2 * DAY_MS);
+    await h.runner.run();
+    const stopped = await device(windows);
+    expect(stopped.status).toBe("AGENT_INACTIVE");
+    expect(stopped.statusSince).toEqual(h.now());
+    expect(stopped.id).toBe(first.id);
+  });
+
   it("an abandoned enrolment is PARTIALLY_ENROLLED", async () => {
     const mac = h.hostOf("darwin");
     h.sim.model.setState(mac, "ENROLLMENT_ABANDONED");

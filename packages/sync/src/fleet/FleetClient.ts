@@ -7,6 +7,9 @@ import {
   FleetHostDetailResponseSchema,
   FleetHostListResponseSchema,
   type FleetListHost,
+  FleetTimeFieldError,
+  parseHostDetailTimes,
+  parseListHostTimes,
 } from "./FleetSchemas.ts";
 
 export type FleetFetchErrorKind = "auth" | "http" | "timeout" | "network" | "malformed" | "not_found";
@@ -70,16 +73,12 @@ export class FleetClient {
   }
 
   /**
-   * Yields every host, page by page. `needsDetails` picks the hosts whose list data cannot decide
-   * their status; those are fetched in full before their page is yielded. Throws FleetFetchError
-   * on anything unexpected: the caller must then discard what it got.
+   * Yields every host, page by page, as Fleet lists them (validated, not yet detailed). Pages are
+   * read by id cursor; the next page is requested as soon as this one is parsed, so Fleet builds it
+   * while the caller works on this one. Leaving early (error, consumer stops) aborts it. Throws
+   * FleetFetchError on anything unexpected: the caller must then discard what it got.
    */
-  async *listHosts(
-    needsDetails: (host: FleetListHost) => boolean = () => false,
-    signal?: AbortSignal,
-  ): AsyncGenerator<HostPage> {
-    // The next page is requested as soon as this one is parsed, so Fleet builds it while we
-    // validate and evaluate this one. Leaving early (error, consumer stops) aborts it.
+  async *listHostPages(signal?: AbortSignal): AsyncGenerator<FleetListHost[]> {
     const prefetch = new AbortController();
     const pageSignal = signal ? AbortSignal.any([signal, prefetch.signal]) : prefetch.signal;
     const fetchPage = (after: number): Promise<{ path: string; body: unknown }> => {
@@ -107,7 +106,9 @@ export class FleetClient {
           Array.isArray(rawHosts) && rawHosts.length === this.perPage && typeof lastRaw === "number" && lastRaw > after
             ? fetchPage(lastRaw)
             : null;
-        const { hosts } = this.validate(path, body, FleetHostListResponseSchema);
+        const hosts = this.withTimes(path, () =>
+          parseListHostTimes(this.validate(path, body, FleetHostListResponseSchema).hosts),
+        );
         if (hosts.length === 0) return;
         for (const host of hosts) {
           // A server that ignores the cursor would loop or reorder; refuse rather than guess.
@@ -119,14 +120,33 @@ export class FleetClient {
           }
           after = host.id;
         }
-        const detailed = await this.mapConcurrently(hosts, async (host) =>
-          needsDetails(host) ? toHostRecord(host, await this.getHost(host.id, signal)) : toHostRecord(host),
-        );
-        yield { hosts: detailed };
+        yield hosts;
       }
     } finally {
       prefetch.abort();
     }
+  }
+
+  /**
+   * Yields every host, page by page, with details fetched first for the hosts `needsDetails` picks
+   * (their list data cannot decide their status). A page waits for its own details; the sync uses
+   * listHostPages with a HostDetailQueue instead, so that pages never wait.
+   */
+  async *listHosts(
+    needsDetails: (host: FleetListHost) => boolean = () => false,
+    signal?: AbortSignal,
+  ): AsyncGenerator<HostPage> {
+    for await (const hosts of this.listHostPages(signal)) {
+      const detailed = await this.mapConcurrently(hosts, async (host) =>
+        needsDetails(host) ? toHostRecord(host, await this.getHost(host.id, signal)) : toHostRecord(host),
+      );
+      yield { hosts: detailed };
+    }
+  }
+
+  /** Host-detail requests the client allows in flight at once. */
+  get detailRequestsInFlight(): number {
+    return this.detailConcurrency;
   }
 
   async countHosts(signal?: AbortSignal): Promise<number> {
@@ -134,7 +154,9 @@ export class FleetClient {
   }
 
   async getHost(id: number, signal?: AbortSignal): Promise<FleetHostDetail> {
-    return (await this.getJson(`/api/v1/fleet/hosts/${id}`, FleetHostDetailResponseSchema, signal)).host;
+    const path = `/api/v1/fleet/hosts/${id}`;
+    const { host } = await this.getJson(path, FleetHostDetailResponseSchema, signal);
+    return this.withTimes(path, () => parseHostDetailTimes(host));
   }
 
   async getHostRecord(id: number, signal?: AbortSignal): Promise<FleetHostRecord> {
@@ -176,6 +198,19 @@ export class FleetClient {
       );
     }
     return parsed.data;
+  }
+
+  /** Runs a timestamp parse, reporting an unreadable timestamp like any other malformed field. */
+  private withTimes<T>(path: string, parse: () => T): T {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof FleetTimeFieldError)) throw error;
+      throw new FleetFetchError(
+        "malformed",
+        `Fleet sent an unexpected response for GET ${stripQuery(path)} (${error.message}).`,
+      );
+    }
   }
 
   /** One call with retries: 429 waits Retry-After, 5xx/timeouts/network back off exponentially with jitter. */

@@ -18,3 +18,11 @@ export function epoch(column: string): string {
 export function dateFromEpoch(value: string | number | null): Date | null {
   return value === null ? null : new Date(Number(value));
 }
+
+/**
+ * SQL turning an epoch-milliseconds bigint into a `timestamp(3)` (UTC wall time), exactly: integer
+ * milliseconds added to the epoch, no floating point and no session time zone involved.
+ */
+export function fromEpochMs(expression: string): string {
+  return `(timestamp '1970-01-01 00:00:00' + ${expression} * interval '1 millisecond')::timestamp(3)`;
+}

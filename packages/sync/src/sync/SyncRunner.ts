@@ -1,16 +1,19 @@
-import { createHash, randomUUID } from "node:crypto";
 import type { Database } from "@enrollwatch/db";
 import type { Logger } from "pino";
 import { isMdmOn } from "../engine/FleetTime.ts";
 import { evaluateDevice, type HostSnapshot } from "../engine/StatusEngine.ts";
+import type { Problem } from "../engine/vocabulary.ts";
 import type { EventPublisher } from "../events/EnrollwatchTopics.ts";
 import { type FleetClient, FleetFetchError } from "../fleet/FleetClient.ts";
-import type { FleetHostRecord } from "../fleet/FleetHostRecord.ts";
+import { type FleetHostRecord, toHostRecord } from "../fleet/FleetHostRecord.ts";
 import type { FleetListHost } from "../fleet/FleetSchemas.ts";
+import { HostDetailQueue } from "../fleet/HostDetailQueue.ts";
 import { type Settings, toEngineSettings } from "../settings/SettingsSchema.ts";
 import { loadSettings } from "../settings/SettingsStore.ts";
 import {
   type DeviceWrite,
+  deviceIdsOf,
+  isTransition,
   loadDeviceStates,
   markDetailsFetched,
   markMissingFromFleet,
@@ -138,10 +141,10 @@ export class SyncRunner {
       }
       const write = this.diff(record, previous, toEngineSettings(settings), now);
       if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
-      const ownerIds = await upsertOwners(conn, [write]);
-      const result = await writeDeviceBatch(conn, [write], ownerIds, null, now);
+      await upsertOwners(conn, [write]);
+      const result = await writeDeviceBatch(conn, [write], null, now);
       if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
-      return { status: write.status, changed: write.transition !== null };
+      return { status: write.status, changed: isTransition(write) };
     } finally {
       await conn.release();
     }
@@ -150,19 +153,16 @@ export class SyncRunner {
   private async sync(runId: string, settings: Settings, now: Date) {
     const { db, fleet, publisher } = this.options;
     const engineSettings = toEngineSettings(settings);
-    const conn = await db.connect();
-    let stored: Map<number, StoredDeviceState>;
-    try {
-      stored = await loadDeviceStates(conn);
-    } finally {
-      await conn.release();
-    }
+    // The stored states load while Fleet builds the first page; only the decisions wait for them.
+    const statesLoading = this.loadStates();
+    statesLoading.catch(() => {}); // awaited below; a fetch failure first must not leave it unhandled
+    let stored: Map<number, StoredDeviceState> = new Map();
 
     // Phase 1: fetch and evaluate everything. Only compact writes are kept, not Fleet's JSON.
     const writes: DeviceWrite[] = [];
-    const detailsRefreshed: { id: string; key: string }[] = [];
+    const detailsRefreshed: { fleetHostId: number; key: string }[] = [];
     const seen = new Set<number>();
-    const unenrollCandidates: string[] = [];
+    const unenrollCandidates: number[] = [];
     const offlineMs = settings.offlineAfterDays * DAY_MS;
     const needsDetails = (host: FleetListHost) => {
       if (!APPLE_PLATFORMS.has(host.platform.toLowerCase())) return false;
@@ -181,37 +181,54 @@ export class SyncRunner {
       const seenTime = host.seen_time ?? null;
       return seenTime === null || now.getTime() - seenTime.getTime() > offlineMs;
     };
-    for await (const page of fleet.listHosts(needsDetails)) {
-      for (const record of page.hosts) {
-        seen.add(record.fleetHostId);
-        const previous = stored.get(record.fleetHostId);
-        const write = this.diff(record, previous, engineSettings, now);
-        if (write) writes.push(write);
-        else if (record.detailed && previous) {
-          const s = record.snapshot;
-          detailsRefreshed.push({
-            id: previous.id,
-            key: detailsKeyOf(s.mdm?.enrollmentStatus, s.lastEnrolledAt, s.seenTime),
-          });
+    const consider = (record: FleetHostRecord) => {
+      seen.add(record.fleetHostId);
+      const previous = stored.get(record.fleetHostId);
+      const write = this.diff(record, previous, engineSettings, now);
+      if (write) writes.push(write);
+      else if (record.detailed && previous) {
+        const s = record.snapshot;
+        detailsRefreshed.push({
+          fleetHostId: record.fleetHostId,
+          key: detailsKeyOf(s.mdm?.enrollmentStatus, s.lastEnrolledAt, s.seenTime),
+        });
+      }
+      const status = write?.status ?? previous?.status;
+      if (
+        settings.autoUnenrollEnabled &&
+        status === "OFFLINE" &&
+        lastContact(record.snapshot) < now.getTime() - settings.autoUnenrollAfterDays * DAY_MS
+      ) {
+        unenrollCandidates.push(record.fleetHostId);
+      }
+    };
+    // Hosts whose list data cannot decide their status are evaluated when their details arrive,
+    // so the list keeps paging meanwhile.
+    const details = new HostDetailQueue(fleet, consider);
+    try {
+      let statesLoaded = false;
+      for await (const hosts of fleet.listHostPages()) {
+        if (!statesLoaded) {
+          stored = await statesLoading;
+          statesLoaded = true;
         }
-        const status = write?.status ?? previous?.status;
-        if (
-          settings.autoUnenrollEnabled &&
-          status === "OFFLINE" &&
-          lastContact(record.snapshot) < now.getTime() - settings.autoUnenrollAfterDays * DAY_MS
-        ) {
-          unenrollCandidates.push(write?.id ?? (previous as StoredDeviceState).id);
+        for (const host of hosts) {
+          if (needsDetails(host)) details.push(host);
+          else consider(toHostRecord(host));
         }
       }
+      if (!statesLoaded) stored = await statesLoading;
+      await details.drain();
+    } finally {
+      details.abort();
     }
 
     // Phase 2: write, one transaction per batch; subscribers hear of each batch once it committed.
     let transitions = 0;
-    let ownerIds: Map<string, string> = new Map();
     if (writes.length > 0) {
       const conn = await db.connect();
       try {
-        ownerIds = await upsertOwners(conn, writes);
+        await upsertOwners(conn, writes);
       } finally {
         await conn.release();
       }
@@ -220,7 +237,7 @@ export class SyncRunner {
       const batch = writes.slice(i, i + this.batchSize);
       const conn = await db.connect();
       try {
-        const result = await writeDeviceBatch(conn, batch, ownerIds, runId, now);
+        const result = await writeDeviceBatch(conn, batch, runId, now);
         transitions += result.transitions;
         if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
       } finally {
@@ -235,15 +252,14 @@ export class SyncRunner {
         await conn.release();
       }
     }
-    const missing = [...stored.values()].filter((d) => !seen.has(d.fleetHostId) && d.missingFromFleetAt === null);
+    const missing: number[] = [];
+    for (const d of stored.values()) {
+      if (!seen.has(d.fleetHostId) && d.missingFromFleetAt === null) missing.push(d.fleetHostId);
+    }
     if (missing.length > 0) {
       const conn = await db.connect();
       try {
-        await markMissingFromFleet(
-          conn,
-          missing.map((d) => d.id),
-          now,
-        );
+        await markMissingFromFleet(conn, missing, now);
       } finally {
         await conn.release();
       }
@@ -255,11 +271,18 @@ export class SyncRunner {
     let state: SyncRunResult["state"] = "SUCCEEDED";
     if (unenrollCandidates.length > 0) {
       const limit = Math.floor((seen.size * settings.autoUnenrollMaxPercent) / 100);
-      if (unenrollCandidates.length > limit) {
-        pendingUnenrollDeviceIds = unenrollCandidates;
+      const conn = await db.connect();
+      let candidateIds: string[];
+      try {
+        candidateIds = await deviceIdsOf(conn, unenrollCandidates);
+      } finally {
+        await conn.release();
+      }
+      if (candidateIds.length > limit) {
+        pendingUnenrollDeviceIds = candidateIds;
         state = "AWAITING_CONFIRMATION";
       } else {
-        const outcome = await this.options.unenrollment.unenroll(unenrollCandidates, {
+        const outcome = await this.options.unenrollment.unenroll(candidateIds, {
           by: "AUTO_UNENROLLMENT",
           actor: "auto-unenrolment",
           syncRunId: runId,
@@ -284,7 +307,20 @@ export class SyncRunner {
     };
   }
 
-  /** The write a host needs, or null when nothing about it changed since the last sync. */
+  private async loadStates(): Promise<Map<number, StoredDeviceState>> {
+    const conn = await this.options.db.connect();
+    try {
+      return await loadDeviceStates(conn);
+    } finally {
+      await conn.release();
+    }
+  }
+
+  /**
+   * The write a host needs, or null when nothing about it changed since the last sync. `record` is
+   * this sync's own (made by toHostRecord for this call): an undetailed one gets the MDM times an
+   * earlier detail fetch told us written into its snapshot, in place, as this runs for every host.
+   */
   private diff(
     record: FleetHostRecord,
     previous: StoredDeviceState | undefined,
@@ -292,46 +328,47 @@ export class SyncRunner {
     now: Date,
   ): DeviceWrite | null {
     // Details are fetched only when needed; otherwise keep what an earlier detail fetch told us.
-    const snapshot: HostSnapshot = record.detailed
-      ? record.snapshot
-      : {
-          ...record.snapshot,
-          lastMdmEnrolledAt: previous?.lastMdmEnrolledAt ?? null,
-          lastMdmCheckedInAt: previous?.lastMdmCheckedInAt ?? null,
-        };
-    const evaluation = evaluateDevice(
-      snapshot,
-      previous
-        ? {
-            status: previous.status,
-            purgedAt: previous.purgedAt,
-            purgedBy: previous.purgedBy,
-            everMdmEnrolled: previous.everMdmEnrolled,
-          }
-        : null,
-      engineSettings,
-      now,
-    );
+    const snapshot = record.snapshot;
+    if (!record.detailed) {
+      snapshot.lastMdmEnrolledAt = previous?.lastMdmEnrolledAt ?? null;
+      snapshot.lastMdmCheckedInAt = previous?.lastMdmCheckedInAt ?? null;
+    }
+    // A stored state is a PreviousDeviceState (status, purge, everMdmEnrolled) as it is.
+    const evaluation = evaluateDevice(snapshot, previous ?? null, engineSettings, now);
     const everMdmEnrolled = (previous?.everMdmEnrolled ?? false) || evaluation.mdmEnrolled;
-    const fullRecord = { ...record, snapshot };
-    const problemsJson = internProblems(evaluation.problems);
-    const hash = snapshotHash(fullRecord, evaluation.status, problemsJson, everMdmEnrolled);
+    const key = problemsKey(evaluation.problems);
+    const hash = snapshotHash(record, evaluation.status, key, everMdmEnrolled);
     if (previous && previous.snapshotHash === hash && previous.missingFromFleetAt === null) return null;
-    const changed = !previous || previous.status !== evaluation.status;
     return {
-      id: previous?.id ?? randomUUID(),
-      record: fullRecord,
+      fleetHostId: record.fleetHostId,
+      uuid: record.uuid,
+      serial: record.serial,
+      name: record.name,
+      platform: snapshot.platform,
+      osVersion: record.osVersion,
+      teamName: record.teamName,
+      ownerEmail: record.ownerEmail,
+      ownerName: record.ownerName,
       status: evaluation.status,
-      statusSince: changed ? now : (previous?.statusSince ?? now),
-      problemsJson,
+      problemsJson: internProblems(key, evaluation.problems),
       everMdmEnrolled,
       snapshotHash: hash,
       detailsKey: record.detailed
         ? detailsKeyOf(snapshot.mdm?.enrollmentStatus, snapshot.lastEnrolledAt, snapshot.seenTime)
         : null,
-      transition: changed ? { from: previous?.status ?? null, to: evaluation.status } : null,
+      seenTime: epochMs(snapshot.seenTime),
+      detailUpdatedAt: epochMs(snapshot.detailUpdatedAt),
+      lastEnrolledAt: epochMs(snapshot.lastEnrolledAt),
+      lastMdmEnrolledAt: epochMs(snapshot.lastMdmEnrolledAt),
+      lastMdmCheckedInAt: epochMs(snapshot.lastMdmCheckedInAt),
+      mdmEnrollmentStatus: snapshot.mdm?.enrollmentStatus ?? null,
+      previousStatus: previous?.status ?? null,
     };
   }
+}
+
+function epochMs(time: Date | null): number | null {
+  return time === null ? null : time.getTime();
 }
 
 function lastContact(snapshot: HostSnapshot): number {
@@ -365,39 +402,78 @@ function hour(time: Date | null): number | null {
 
 // The owner's name comes only with host details, fetched for a few hosts: it is kept (Employee
 // upsert) but not part of the hash, or every detail fetch would look like a change.
+
+/**
+ * A problem list is fixed by each problem's status, likely causes and remediation (texts come from
+ * the vocabulary), so this short key names it; serialising the whole list (all cause texts) for
+ * every host of every sync cost more than evaluating the host.
+ */
+function problemsKey(problems: readonly Problem[]): string {
+  let key = "";
+  for (const p of problems) {
+    key += `${p.status}:${p.remediation.kind}:`;
+    for (const cause of p.causes) if (cause.likely) key += `${cause.code},`;
+    key += ";";
+  }
+  return key;
+}
+
 const internedProblems = new Map<string, string>();
-/** One string per distinct problem list: 100,000 devices share a few dozen. */
-function internProblems(problems: unknown): string {
-  const json = JSON.stringify(problems);
-  const known = internedProblems.get(json);
+/** One JSON string per distinct problem list: 100,000 devices share a few dozen. */
+function internProblems(key: string, problems: readonly Problem[]): string {
+  const known = internedProblems.get(key);
   if (known !== undefined) return known;
   if (internedProblems.size > 10_000) internedProblems.clear();
-  internedProblems.set(json, json);
+  const json = JSON.stringify(problems);
+  internedProblems.set(key, json);
   return json;
 }
 
-function snapshotHash(record: FleetHostRecord, status: string, problems: string, everMdmEnrolled: boolean): string {
+/**
+ * What a re-sync compares to decide that nothing changed. Not a security boundary, so a fast 53-bit
+ * string hash (cyrb53) over the facts replaces a cryptographic one: it runs for every host of every
+ * sync, and a collision could only hide a change of non-status facts (status and problems are part
+ * of the input) with odds of 2^-53 per change.
+ */
+function snapshotHash(record: FleetHostRecord, status: string, problemsKey: string, everMdmEnrolled: boolean): string {
   const s = record.snapshot;
-  return createHash("sha1")
-    .update(
-      JSON.stringify([
-        record.uuid,
-        record.serial,
-        record.name,
-        record.osVersion,
-        record.teamName,
-        record.ownerEmail,
-        s.platform,
-        hour(s.seenTime),
-        hour(s.detailUpdatedAt),
-        s.lastEnrolledAt?.getTime(),
-        s.mdm?.enrollmentStatus,
-        s.lastMdmEnrolledAt?.getTime(),
-        hour(s.lastMdmCheckedInAt),
-        everMdmEnrolled,
-        status,
-        problems,
-      ]),
-    )
-    .digest("base64");
+  const facts: (string | number | boolean | null | undefined)[] = [
+    record.uuid,
+    record.serial,
+    record.name,
+    record.osVersion,
+    record.teamName,
+    record.ownerEmail,
+    s.platform,
+    hour(s.seenTime),
+    hour(s.detailUpdatedAt),
+    s.lastEnrolledAt?.getTime(),
+    s.mdm === null ? "no mdm" : s.mdm.enrollmentStatus,
+    s.lastMdmEnrolledAt?.getTime(),
+    hour(s.lastMdmCheckedInAt),
+    everMdmEnrolled,
+    status,
+    problemsKey,
+  ];
+  // A unit separator between fields and NUL for "none", so that neither moving text from one field
+  // to the next nor null becoming "" goes unnoticed.
+  let text = "";
+  for (const fact of facts) text += `${fact === null || fact === undefined ? "\u0000" : fact}\u001f`;
+  return cyrb53(text).toString(36);
+}
+
+/** cyrb53 (bryc, public domain): a 53-bit string hash with good avalanche, a few ns per character. */
+function cyrb53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

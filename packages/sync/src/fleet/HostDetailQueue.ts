@@ -1,0 +1,85 @@
+import type { FleetClient } from "./FleetClient.ts";
+import { type FleetHostRecord, toHostRecord } from "./FleetHostRecord.ts";
+import type { FleetListHost } from "./FleetSchemas.ts";
+
+/**
+ * Fetches host details in the background, a few at a time, while the host list keeps paging: a
+ * page whose hosts need details is not held up by them, so detail round trips overlap the list
+ * instead of adding to it. Each detailed host is handed to `onRecord` as its details arrive. The
+ * first failure stops the queue (outstanding requests are aborted) and is thrown by `drain()`.
+ */
+export class HostDetailQueue {
+  private readonly waiting: FleetListHost[] = [];
+  private nextWaiting = 0;
+  private active = 0;
+  private failure: { error: unknown } | null = null;
+  private readonly abortController = new AbortController();
+  private readonly signal: AbortSignal;
+  private idle: (() => void) | null = null;
+  /** Details fetched so far. */
+  fetched = 0;
+
+  constructor(
+    private readonly fleet: Pick<FleetClient, "getHost" | "detailRequestsInFlight">,
+    private readonly onRecord: (record: FleetHostRecord) => void,
+    signal?: AbortSignal,
+  ) {
+    this.signal = signal ? AbortSignal.any([signal, this.abortController.signal]) : this.abortController.signal;
+  }
+
+  push(host: FleetListHost): void {
+    if (this.failure) return;
+    this.waiting.push(host);
+    this.pump();
+  }
+
+  /** Resolves once every pushed host was handed over; throws the first failure. */
+  async drain(): Promise<void> {
+    if (this.active > 0 || this.nextWaiting < this.waiting.length) {
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+      });
+    }
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Stops fetching: requests in flight are aborted, waiting hosts dropped. */
+  abort(): void {
+    this.abortController.abort();
+    this.waiting.length = 0;
+    this.nextWaiting = 0;
+  }
+
+  private pump(): void {
+    const limit = this.fleet.detailRequestsInFlight;
+    while (!this.failure && this.active < limit && this.nextWaiting < this.waiting.length) {
+      const host = this.waiting[this.nextWaiting++] as FleetListHost;
+      if (this.nextWaiting === this.waiting.length) {
+        this.waiting.length = 0;
+        this.nextWaiting = 0;
+      }
+      this.active++;
+      this.fleet
+        .getHost(host.id, this.signal)
+        .then((detail) => {
+          if (this.failure) return;
+          this.fetched++;
+          this.onRecord(toHostRecord(host, detail));
+        })
+        .catch((error: unknown) => {
+          if (this.failure) return;
+          this.failure = { error };
+          this.abort();
+        })
+        .finally(() => {
+          this.active--;
+          this.pump();
+          if (this.active === 0 && (this.failure || this.nextWaiting >= this.waiting.length)) {
+            const idle = this.idle;
+            this.idle = null;
+            idle?.();
+          }
+        });
+    }
+  }
+}
