@@ -12,6 +12,7 @@ import { type Database, openMigratedDatabase, type SqlConnection } from "../../p
 import { createTestPostgresDatabase } from "../../packages/db/src/testing.ts";
 import { toHostRecord } from "../../packages/sync/src/fleet/FleetHostRecord.ts";
 import { FleetHostListResponseSchema, parseListHostTimes } from "../../packages/sync/src/fleet/FleetSchemas.ts";
+import { jsonTextFromUtf8 } from "../../packages/sync/src/fleet/JsonText.ts";
 import {
   AlertEvaluator,
   FleetClient,
@@ -200,8 +201,9 @@ function sqlKind(text: string): keyof SyncPhases["sql"] {
 
 /**
  * What the sync is compared with: the same list requests FleetClient sends (same URL, headers,
- * id cursor, page size), each body read and JSON.parse'd, nothing else. With `validate` it also
- * runs the client's zod schema and toHostRecord, to split the sync's overhead into its parts.
+ * id cursor, page size), each body read with response.text() and JSON.parse'd, nothing else. With
+ * `validate` it reads bodies as the client does (jsonTextFromUtf8) and also runs the client's zod
+ * schema, time parsing and toHostRecord, to split the sync's overhead into its parts.
  */
 async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
   const started = performance.now();
@@ -223,9 +225,11 @@ async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
     const response = await fetch(`${w.url}/api/v1/fleet/hosts?${query}`, {
       headers: { authorization: `Bearer ${w.token}`, accept: "application/json" },
     });
-    const text = await response.text();
+    // The bare loop reads bodies the canonical way; in `validate` mode it reads them as FleetClient does.
+    const raw = validate ? new Uint8Array(await response.arrayBuffer()) : null;
+    const text = raw ? jsonTextFromUtf8(raw) : await response.text();
     if (!response.ok) throw new Error(`bare loop: HTTP ${response.status} after host ${after}`);
-    bytes += Buffer.byteLength(text);
+    bytes += raw ? raw.byteLength : Buffer.byteLength(text);
     pages++;
     const parseStart = performance.now();
     const body: unknown = JSON.parse(text);

@@ -44,7 +44,7 @@ export interface SyncRunRaw {
   /** The three measured bare loops: before the full sync, after it, after the re-sync. */
   bare: BareResult[];
   bareMedianMs: number;
-  /** Bare loop plus the client's zod schema and toHostRecord, measured last (diagnosis only). */
+  /** Bare loop reading bodies as the client does, plus its zod schema and toHostRecord, measured last (diagnosis only). */
   bareValidated: BareResult;
   full: SyncOutcome;
   changedHosts: number;
@@ -52,9 +52,12 @@ export interface SyncRunRaw {
   fullRatio: number;
   resyncRatio: number;
   rss: RssPoint[];
+  /** Highest rss of the process over the whole run, bare loops included (getrusage maxrss). */
   peakRssMb: number;
   /** Highest sampled rss after the database was opened: the sync's own peak, without PGlite start-up. */
   peakRssAfterInitMb: number;
+  /** Highest rss sampled (every 20 ms) while the full sync or the re-sync ran. */
+  peakSyncRssMb: number;
 }
 
 /** Generous: a command that takes this long is stuck, and the bench must stop by itself. */
@@ -134,6 +137,11 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
     const bareMedianMs = median(bareRuns.map((b) => b.ms));
     const peakRssMb = Math.max(...rss.map((r) => r.maxRssKb)) / 1024;
     const peakRssAfterInitMb = Math.max(...rss.slice(1).map((r) => r.sampledPeakBytes)) / 1024 / 1024;
+    // Each sample's peak covers the command since the previous sample: these two are the syncs.
+    const peakSyncRssMb =
+      Math.max(...rss.filter((r) => r.after === "full sync" || r.after === "re-sync").map((r) => r.sampledPeakBytes)) /
+      1024 /
+      1024;
     return {
       run: index,
       simBuildMs: fleet.buildMs,
@@ -151,6 +159,7 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
       rss,
       peakRssMb,
       peakRssAfterInitMb,
+      peakSyncRssMb,
     };
   } finally {
     // Fresh processes for every run; the sync child drops its PostgreSQL database on close.
@@ -181,6 +190,7 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
   const fullRatio = of((r) => r.fullRatio);
   const resyncRatio = of((r) => r.resyncRatio);
   const peak = of((r) => r.peakRssMb);
+  const syncPeak = of((r) => r.peakSyncRssMb);
   const pages = runs[0]?.bare[0]?.pages ?? 0;
   return [
     {
@@ -200,18 +210,19 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
       verdict: verdict(resyncRatio.median <= RESYNC_MAX_RATIO),
     },
     {
-      // A ceiling, so judged on the worst run, not the median.
-      figure: "peak RSS of sync process (MB)",
+      // A ceiling, so judged on the worst run, not the median. The bare loops share the process (same
+      // heap and HTTP stack for the time comparison) but are not the product: judged on the syncs.
+      figure: "peak RSS while syncing (MB)",
       target: `< ${RSS_LIMIT_MB} MB (max)`,
-      measured: formatSummary(peak),
+      measured: formatSummary(syncPeak),
       baseline: "",
       ratio: "",
-      verdict: verdict(peak.max < RSS_LIMIT_MB),
+      verdict: verdict(syncPeak.max < RSS_LIMIT_MB),
     },
     {
-      figure: "  sampled peak RSS after DB open (MB)",
+      figure: "  peak RSS of the process, bare loops included (MB)",
       target: "",
-      measured: formatSummary(of((r) => r.peakRssAfterInitMb)),
+      measured: formatSummary(peak),
       baseline: "",
       ratio: "",
       verdict: "info",
@@ -233,7 +244,7 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
       verdict: "info",
     },
     {
-      figure: "bare + zod validate + toHostRecord (ms)",
+      figure: "bare, client body decoding + zod + times + toHostRecord (ms)",
       target: "",
       measured: formatSummary(of((r) => r.bareValidated.ms)),
       baseline: "",
@@ -244,7 +255,7 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
       verdict: "info",
     },
     {
-      figure: "  of which zod + toHostRecord (ms)",
+      figure: "  of which zod + times + toHostRecord (ms)",
       target: "",
       measured: formatSummary(of((r) => r.bareValidated.validateMs)),
       baseline: "",

@@ -1,9 +1,9 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { PrismaPGlite } from "pglite-prisma-adapter";
 import { DatabaseSetupError, describeConnectionError, redactUrl } from "./errors.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { applyMigrations, type MigrateResult, readMigrations } from "./migrations/Migrator.ts";
@@ -119,6 +119,12 @@ async function openPGlite(dataDir: string, queries: QueryEvents): Promise<Databa
   const inMemory = dataDir === "memory://";
   const location = inMemory ? dataDir : resolve(dataDir);
   if (!inMemory) ensureWritableDir(location);
+  // Loaded only when used: importing PGlite alone costs ~40 MB of memory, which a deployment on
+  // PostgreSQL (several instances, each syncing 100,000 hosts) should not carry.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("pglite-prisma-adapter"),
+  ]);
   let pglite: PGlite;
   try {
     pglite = inMemory ? await PGlite.create() : await PGlite.create(location);

@@ -11,6 +11,7 @@ import {
   parseHostDetailTimes,
   parseListHostTimes,
 } from "./FleetSchemas.ts";
+import { jsonTextFromUtf8 } from "./JsonText.ts";
 
 export type FleetFetchErrorKind = "auth" | "http" | "timeout" | "network" | "malformed" | "not_found";
 
@@ -251,13 +252,14 @@ export class FleetClient {
     } catch (error) {
       return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
     }
-    let body: string;
+    let bytes: Uint8Array;
     try {
-      body = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
     }
-    if (response.ok) return { ok: true, body };
+    if (response.ok) return { ok: true, body: jsonTextFromUtf8(bytes) };
+    const body = new TextDecoder().decode(bytes);
     const status = response.status;
     if (status === 401 || status === 403) {
       return {

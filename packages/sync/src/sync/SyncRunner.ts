@@ -431,13 +431,13 @@ function internProblems(key: string, problems: readonly Problem[]): string {
 
 /**
  * What a re-sync compares to decide that nothing changed. Not a security boundary, so a fast 53-bit
- * string hash (cyrb53) over the facts replaces a cryptographic one: it runs for every host of every
- * sync, and a collision could only hide a change of non-status facts (status and problems are part
- * of the input) with odds of 2^-53 per change.
+ * hash (cyrb53's mixing) replaces a cryptographic one, fed field by field (numbers as numbers, not
+ * text) so that hashing 100,000 hosts builds no strings at all. A collision could only hide a change
+ * of non-status facts (status and problems are hashed too), with odds of 2^-53 per change.
  */
 function snapshotHash(record: FleetHostRecord, status: string, problemsKey: string, everMdmEnrolled: boolean): string {
   const s = record.snapshot;
-  const facts: (string | number | boolean | null | undefined)[] = [
+  return cyrb53Fields([
     record.uuid,
     record.serial,
     record.name,
@@ -448,28 +448,49 @@ function snapshotHash(record: FleetHostRecord, status: string, problemsKey: stri
     hour(s.seenTime),
     hour(s.detailUpdatedAt),
     s.lastEnrolledAt?.getTime(),
-    s.mdm === null ? "no mdm" : s.mdm.enrollmentStatus,
+    s.mdm === null ? 0 : 1,
+    s.mdm?.enrollmentStatus,
     s.lastMdmEnrolledAt?.getTime(),
     hour(s.lastMdmCheckedInAt),
-    everMdmEnrolled,
+    everMdmEnrolled ? 1 : 0,
     status,
     problemsKey,
-  ];
-  // A unit separator between fields and NUL for "none", so that neither moving text from one field
-  // to the next nor null becoming "" goes unnoticed.
-  let text = "";
-  for (const fact of facts) text += `${fact === null || fact === undefined ? "\u0000" : fact}\u001f`;
-  return cyrb53(text).toString(36);
+    // Decimal: V8 writes it several times faster than any other radix.
+  ]).toString();
 }
 
-/** cyrb53 (bryc, public domain): a 53-bit string hash with good avalanche, a few ns per character. */
-function cyrb53(text: string): number {
+/**
+ * cyrb53 (bryc, public domain) over a list of fields, mixing numbers as two 32-bit halves instead of
+ * their text. Each field ends with a marker no UTF-16 unit can take and "none" has its own, so
+ * moving text from one field to the next or null becoming "" changes the hash. The state lives in
+ * locals: stored in object fields, int32 values outside the small-integer range would be boxed on
+ * every character.
+ */
+function cyrb53Fields(fields: readonly (string | number | null | undefined)[]): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+  for (const field of fields) {
+    if (field === null || field === undefined) {
+      h1 = Math.imul(h1 ^ NONE, 2654435761);
+      h2 = Math.imul(h2 ^ NONE, 1597334677);
+      continue;
+    }
+    if (typeof field === "number") {
+      const low = field >>> 0;
+      const high = Math.floor(field / 4294967296) >>> 0;
+      h1 = Math.imul(h1 ^ low, 2654435761);
+      h2 = Math.imul(h2 ^ low, 1597334677);
+      h1 = Math.imul(h1 ^ high, 2654435761);
+      h2 = Math.imul(h2 ^ high, 1597334677);
+    } else {
+      for (let i = 0; i < field.length; i++) {
+        const unit = field.charCodeAt(i);
+        h1 = Math.imul(h1 ^ unit, 2654435761);
+        h2 = Math.imul(h2 ^ unit, 1597334677);
+      }
+    }
+    h1 = Math.imul(h1 ^ END, 2654435761);
+    h2 = Math.imul(h2 ^ END, 1597334677);
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
@@ -477,3 +498,5 @@ function cyrb53(text: string): number {
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
+const END = 0x7fff_fff1;
+const NONE = 0x7fff_fff2;
