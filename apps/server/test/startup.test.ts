@@ -13,7 +13,9 @@ const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** Runs the real entry point the README's start command runs, with the given environment. */
-function runServer(env: Record<string, string>, waitFor: RegExp | "exit", timeoutMs = 20_000) {
+// Generous: the entry point compiles the whole server with tsx, which takes ~10 s on a 2-core
+// machine when the rest of the suite runs beside it.
+function runServer(env: Record<string, string>, waitFor: RegExp | "exit", timeoutMs = 45_000) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", main], {
       cwd: repoRoot,
@@ -68,7 +70,7 @@ describe("configuration", () => {
   });
 });
 
-describe("start-up", () => {
+describe("start-up", { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "enrollwatch-start-"));

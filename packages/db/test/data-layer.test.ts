@@ -32,6 +32,7 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
         "Settings",
         "StatusEvent",
         "SyncRun",
+        "SyncStagedDevice",
         "Webhook",
         "WebhookDelivery",
         "_prisma_migrations",

@@ -132,6 +132,32 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     expect(run).toMatchObject({ state: "FAILED", error: failed.error });
     expect(await h.t.db.prisma.device.findMany({ orderBy: { fleetHostId: "asc" } })).toEqual(snapshot);
     expect(await h.t.db.prisma.statusEvent.count()).toBe(200);
+    // Writes decided before the failure were staged, never merged, and are gone.
+    expect(await h.t.db.prisma.syncStagedDevice.count()).toBe(0);
+  });
+
+  it("drops what a crashed sync left staged instead of merging it", async () => {
+    await h.runner.run();
+    const victim = h.hostOf("windows");
+    const before = await device(victim);
+    // A sync killed between staging and merging leaves rows behind, here one that would rename a device.
+    await h.t.db.prisma.syncStagedDevice.create({
+      data: {
+        ord: 0,
+        fleetHostId: victim,
+        name: "left over by a crash",
+        platform: "windows",
+        status: "OFFLINE",
+        problems: "[]",
+        everMdmEnrolled: false,
+        snapshotHash: "stale",
+        previousStatus: before.status,
+      },
+    });
+    const run = await h.runner.run();
+    expect(run).toMatchObject({ state: "SUCCEEDED", devicesWritten: 0, transitions: 0 });
+    expect(await device(victim)).toEqual(before);
+    expect(await h.t.db.prisma.syncStagedDevice.count()).toBe(0);
   });
 
   it("marks a device that disappears from Fleet instead of deleting it", async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { SqlConnection } from "@enrollwatch/db";
 import type { EnrollmentStatus } from "../engine/vocabulary.ts";
 import { epoch, fromEpochMs, ts } from "../sql/SqlTime.ts";
@@ -117,10 +116,101 @@ export interface BatchResult {
 }
 
 /**
- * Writes one batch in one transaction: devices, and one StatusEvent per transition. Bulk statements
- * over unnest() arrays keep a 100,000-host first sync to a few round trips per batch. Owners must
- * exist already (upsertOwners): devices find them by e-mail. A status that stays the same keeps its
- * start time; a new row gets its id here.
+ * The columns of SyncStagedDevice, in order: staged rows and in-memory writes are read by the same
+ * statements through a source with these names (see `writesSource`).
+ */
+const STAGED_COLUMNS = [
+  ["ord", "int", (_w: DeviceWrite, i: number) => i],
+  ["fleetHostId", "int", (w: DeviceWrite) => w.fleetHostId],
+  ["uuid", "text", (w: DeviceWrite) => w.uuid],
+  ["serial", "text", (w: DeviceWrite) => w.serial],
+  ["name", "text", (w: DeviceWrite) => w.name],
+  ["platform", "text", (w: DeviceWrite) => w.platform],
+  ["osVersion", "text", (w: DeviceWrite) => w.osVersion],
+  ["ownerEmail", "text", (w: DeviceWrite) => w.ownerEmail],
+  ["ownerName", "text", (w: DeviceWrite) => w.ownerName],
+  ["status", "text", (w: DeviceWrite) => w.status],
+  ["problems", "text", (w: DeviceWrite) => w.problemsJson],
+  ["everMdmEnrolled", "bool", (w: DeviceWrite) => w.everMdmEnrolled],
+  ["snapshotHash", "text", (w: DeviceWrite) => w.snapshotHash],
+  ["detailsKey", "text", (w: DeviceWrite) => w.detailsKey],
+  ["seenTime", "bigint", (w: DeviceWrite) => w.seenTime],
+  ["detailUpdatedAt", "bigint", (w: DeviceWrite) => w.detailUpdatedAt],
+  ["lastEnrolledAt", "bigint", (w: DeviceWrite) => w.lastEnrolledAt],
+  ["lastMdmEnrolledAt", "bigint", (w: DeviceWrite) => w.lastMdmEnrolledAt],
+  ["lastMdmCheckedInAt", "bigint", (w: DeviceWrite) => w.lastMdmCheckedInAt],
+  ["mdmEnrollmentStatus", "text", (w: DeviceWrite) => w.mdmEnrollmentStatus],
+  ["teamName", "text", (w: DeviceWrite) => w.teamName],
+  ["previousStatus", "text", (w: DeviceWrite) => w.previousStatus],
+] as const;
+
+/**
+ * In-memory writes as a row source named like SyncStagedDevice (`ord` = position + `firstOrd`):
+ * one array parameter per column, so a batch of thousands is one statement.
+ */
+function writesSource(writes: DeviceWrite[], firstOrd = 0): { sql: string; params: unknown[] } {
+  const arrays = STAGED_COLUMNS.map(([, type], n) => `$${n + 1}::${type}[]`).join(", ");
+  const names = STAGED_COLUMNS.map(([name]) => `"${name}"`).join(", ");
+  return {
+    sql: `unnest(${arrays}) AS s(${names})`,
+    params: STAGED_COLUMNS.map(([, , value]) => writes.map((w, i) => value(w, firstOrd + i))),
+  };
+}
+
+/**
+ * Upserts the devices of `source` (rows named like SyncStagedDevice, alias `s`). Owners must exist
+ * already (upsertOwners): devices find them by e-mail. A status that stays the same keeps its start
+ * time; a new row gets its id here. `$now` is the parameter holding the sync's time.
+ */
+function upsertDevicesSql(source: string, now: string): string {
+  return `INSERT INTO "Device" (id, "fleetHostId", uuid, serial, name, platform, "osVersion", "ownerId", status,
+       "statusSince", problems, "seenTime", "detailUpdatedAt", "lastEnrolledAt", "lastMdmEnrolledAt",
+       "lastMdmCheckedInAt", "mdmEnrollmentStatus", "everMdmEnrolled", "teamName", "snapshotHash",
+       "missingFromFleetAt", "detailsFetchedAt", "detailsKey", "createdAt", "updatedAt")
+     SELECT gen_random_uuid(), s."fleetHostId", s.uuid, s.serial, s.name, s.platform, s."osVersion", e.id,
+       s.status::"EnrollmentStatus", ${now}::timestamp(3), s.problems::jsonb, ${fromEpochMs('s."seenTime"')},
+       ${fromEpochMs('s."detailUpdatedAt"')}, ${fromEpochMs('s."lastEnrolledAt"')}, ${fromEpochMs('s."lastMdmEnrolledAt"')},
+       ${fromEpochMs('s."lastMdmCheckedInAt"')}, s."mdmEnrollmentStatus", s."everMdmEnrolled", s."teamName",
+       s."snapshotHash", NULL, CASE WHEN s."detailsKey" IS NULL THEN NULL ELSE ${now}::timestamp(3) END,
+       s."detailsKey", ${now}::timestamp(3), ${now}::timestamp(3)
+     FROM ${source}
+     LEFT JOIN "Employee" e ON e.email = s."ownerEmail"
+     ON CONFLICT ("fleetHostId") DO UPDATE SET
+       uuid = EXCLUDED.uuid, serial = EXCLUDED.serial, name = EXCLUDED.name, platform = EXCLUDED.platform,
+       "osVersion" = EXCLUDED."osVersion", "ownerId" = EXCLUDED."ownerId", status = EXCLUDED.status,
+       "statusSince" = CASE WHEN "Device".status = EXCLUDED.status THEN "Device"."statusSince"
+                            ELSE EXCLUDED."statusSince" END,
+       problems = EXCLUDED.problems, "seenTime" = EXCLUDED."seenTime",
+       "detailUpdatedAt" = EXCLUDED."detailUpdatedAt", "lastEnrolledAt" = EXCLUDED."lastEnrolledAt",
+       "lastMdmEnrolledAt" = EXCLUDED."lastMdmEnrolledAt", "lastMdmCheckedInAt" = EXCLUDED."lastMdmCheckedInAt",
+       "mdmEnrollmentStatus" = EXCLUDED."mdmEnrollmentStatus", "everMdmEnrolled" = EXCLUDED."everMdmEnrolled",
+       "teamName" = EXCLUDED."teamName", "snapshotHash" = EXCLUDED."snapshotHash", "missingFromFleetAt" = NULL,
+       "detailsFetchedAt" = COALESCE(EXCLUDED."detailsFetchedAt", "Device"."detailsFetchedAt"),
+       "detailsKey" = COALESCE(EXCLUDED."detailsKey", "Device"."detailsKey"),
+       "updatedAt" = EXCLUDED."updatedAt"`;
+}
+
+/** One StatusEvent per transition of `source`, in `ord` order; returns the highest seq and the count. */
+function insertEventsSql(source: string, now: string, syncRunId: string): string {
+  return `WITH inserted AS (
+       INSERT INTO "StatusEvent" ("deviceId", "from", "to", reasons, at, "syncRunId")
+       SELECT d.id, s."previousStatus"::"EnrollmentStatus", s.status::"EnrollmentStatus", s.problems::jsonb,
+              ${now}::timestamp(3), ${syncRunId}::uuid
+       FROM ${source}
+       JOIN "Device" d ON d."fleetHostId" = s."fleetHostId"
+       WHERE s."previousStatus" IS DISTINCT FROM s.status
+       ORDER BY s.ord
+       RETURNING seq)
+     SELECT max(seq)::text AS max, count(*)::int AS n FROM inserted`;
+}
+
+function batchResult(row: { max: string | null; n: number } | undefined): BatchResult {
+  return { maxSeq: row?.max ? BigInt(row.max) : null, transitions: row?.n ?? 0 };
+}
+
+/**
+ * Writes a few devices in one transaction (the employee's "check again"): devices, and one
+ * StatusEvent per transition. A sync stages its writes instead (stageDeviceWrites).
  */
 export async function writeDeviceBatch(
   conn: SqlConnection,
@@ -129,111 +219,86 @@ export async function writeDeviceBatch(
   now: Date,
 ): Promise<BatchResult> {
   if (writes.length === 0) return { maxSeq: null, transitions: 0 };
+  const source = writesSource(writes);
+  const next = source.params.length;
   return conn.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO "Device" (id, "fleetHostId", uuid, serial, name, platform, "osVersion", "ownerId", status,
-         "statusSince", problems, "seenTime", "detailUpdatedAt", "lastEnrolledAt", "lastMdmEnrolledAt",
-         "lastMdmCheckedInAt", "mdmEnrollmentStatus", "everMdmEnrolled", "teamName", "snapshotHash",
-         "missingFromFleetAt", "detailsFetchedAt", "detailsKey", "createdAt", "updatedAt")
-       SELECT gen_random_uuid(), d.host, d.uuid, d.serial, d.name, d.platform, d.os, e.id, d.status::"EnrollmentStatus",
-         $20::timestamp(3), d.problems::jsonb, ${fromEpochMs("d.seen")}, ${fromEpochMs("d.detail")},
-         ${fromEpochMs("d.enrolled")}, ${fromEpochMs("d.mdm_enrolled")}, ${fromEpochMs("d.mdm_checked_in")}, d.mdm,
-         d.ever_mdm, d.team, d.hash, NULL, CASE WHEN d.details_key IS NULL THEN NULL ELSE $20::timestamp(3) END,
-         d.details_key, $20::timestamp(3), $20::timestamp(3)
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
-         $15::text[], $16::bool[], $17::text[], $18::text[], $19::text[])
-         AS d(host, uuid, serial, name, platform, os, owner_email, status, problems, seen, detail, enrolled,
-              mdm_enrolled, mdm_checked_in, mdm, ever_mdm, team, hash, details_key)
-       LEFT JOIN "Employee" e ON e.email = d.owner_email
-       ON CONFLICT ("fleetHostId") DO UPDATE SET
-         uuid = EXCLUDED.uuid, serial = EXCLUDED.serial, name = EXCLUDED.name, platform = EXCLUDED.platform,
-         "osVersion" = EXCLUDED."osVersion", "ownerId" = EXCLUDED."ownerId", status = EXCLUDED.status,
-         "statusSince" = CASE WHEN "Device".status = EXCLUDED.status THEN "Device"."statusSince"
-                              ELSE EXCLUDED."statusSince" END,
-         problems = EXCLUDED.problems, "seenTime" = EXCLUDED."seenTime",
-         "detailUpdatedAt" = EXCLUDED."detailUpdatedAt", "lastEnrolledAt" = EXCLUDED."lastEnrolledAt",
-         "lastMdmEnrolledAt" = EXCLUDED."lastMdmEnrolledAt", "lastMdmCheckedInAt" = EXCLUDED."lastMdmCheckedInAt",
-         "mdmEnrollmentStatus" = EXCLUDED."mdmEnrollmentStatus", "everMdmEnrolled" = EXCLUDED."everMdmEnrolled",
-         "teamName" = EXCLUDED."teamName", "snapshotHash" = EXCLUDED."snapshotHash", "missingFromFleetAt" = NULL,
-         "detailsFetchedAt" = COALESCE(EXCLUDED."detailsFetchedAt", "Device"."detailsFetchedAt"),
-         "detailsKey" = COALESCE(EXCLUDED."detailsKey", "Device"."detailsKey"),
-         "updatedAt" = EXCLUDED."updatedAt"`,
-      [
-        writes.map((w) => w.fleetHostId),
-        writes.map((w) => w.uuid),
-        writes.map((w) => w.serial),
-        writes.map((w) => w.name),
-        writes.map((w) => w.platform),
-        writes.map((w) => w.osVersion),
-        writes.map((w) => w.ownerEmail),
-        writes.map((w) => w.status),
-        writes.map((w) => w.problemsJson),
-        writes.map((w) => w.seenTime),
-        writes.map((w) => w.detailUpdatedAt),
-        writes.map((w) => w.lastEnrolledAt),
-        writes.map((w) => w.lastMdmEnrolledAt),
-        writes.map((w) => w.lastMdmCheckedInAt),
-        writes.map((w) => w.mdmEnrollmentStatus),
-        writes.map((w) => w.everMdmEnrolled),
-        writes.map((w) => w.teamName),
-        writes.map((w) => w.snapshotHash),
-        writes.map((w) => w.detailsKey),
-        ts(now),
-      ],
-    );
-    const transitions = writes.filter(isTransition);
-    if (transitions.length === 0) return { maxSeq: null, transitions: 0 };
+    await tx.query(upsertDevicesSql(source.sql, `$${next + 1}`), [...source.params, ts(now)]);
+    if (!writes.some(isTransition)) return { maxSeq: null, transitions: 0 };
     await lockStatusEventWriters(tx);
-    const [inserted] = await tx.query<{ max: string | null; n: number }>(
-      `WITH inserted AS (
-         INSERT INTO "StatusEvent" ("deviceId", "from", "to", reasons, at, "syncRunId")
-         SELECT d.id, e.from_status::"EnrollmentStatus", e.to_status::"EnrollmentStatus", e.reasons::jsonb,
-                $5::timestamp(3), $6::uuid
-         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
-           AS e(host, from_status, to_status, reasons, n)
-         JOIN "Device" d ON d."fleetHostId" = e.host
-         ORDER BY e.n
-         RETURNING seq)
-       SELECT max(seq)::text AS max, count(*)::int AS n FROM inserted`,
-      [
-        transitions.map((w) => w.fleetHostId),
-        transitions.map((w) => w.previousStatus),
-        transitions.map((w) => w.status),
-        transitions.map((w) => w.problemsJson),
+    const [row] = await tx.query<{ max: string | null; n: number }>(
+      insertEventsSql(source.sql, `$${next + 1}`, `$${next + 2}`),
+      [...source.params, ts(now), syncRunId],
+    );
+    return batchResult(row);
+  });
+}
+
+/** Stages a sync's writes while it is still fetching, numbered from `firstOrd` in decision order. */
+export async function stageDeviceWrites(conn: SqlConnection, writes: DeviceWrite[], firstOrd: number): Promise<void> {
+  if (writes.length === 0) return;
+  const source = writesSource(writes, firstOrd);
+  const names = STAGED_COLUMNS.map(([name]) => `"${name}"`).join(", ");
+  await conn.query(`INSERT INTO "SyncStagedDevice" (${names}) SELECT ${names} FROM ${source.sql}`, source.params);
+}
+
+/** Drops staged writes: before a sync (left by one that crashed) and after a failed one. */
+export async function clearStagedWrites(conn: SqlConnection): Promise<void> {
+  await conn.query(`DELETE FROM "SyncStagedDevice"`);
+}
+
+/**
+ * Moves the staged writes numbered [fromOrd, toOrd) into Device in one transaction, with one
+ * StatusEvent per transition, and unstages them.
+ */
+export async function mergeStagedWrites(
+  conn: SqlConnection,
+  fromOrd: number,
+  toOrd: number,
+  hasTransitions: boolean,
+  syncRunId: string,
+  now: Date,
+): Promise<BatchResult> {
+  const source = `(SELECT * FROM "SyncStagedDevice" WHERE ord >= $1 AND ord < $2) AS s`;
+  return conn.transaction(async (tx) => {
+    await tx.query(upsertDevicesSql(source, "$3"), [fromOrd, toOrd, ts(now)]);
+    let result: BatchResult = { maxSeq: null, transitions: 0 };
+    if (hasTransitions) {
+      await lockStatusEventWriters(tx);
+      const [row] = await tx.query<{ max: string | null; n: number }>(insertEventsSql(source, "$3", "$4"), [
+        fromOrd,
+        toOrd,
         ts(now),
         syncRunId,
-      ],
-    );
-    return { maxSeq: inserted?.max ? BigInt(inserted.max) : null, transitions: inserted?.n ?? 0 };
+      ]);
+      result = batchResult(row);
+    }
+    await tx.query(`DELETE FROM "SyncStagedDevice" WHERE ord >= $1 AND ord < $2`, [fromOrd, toOrd]);
+    return result;
   });
 }
 
 /**
- * Creates the employees the writes name that are new, and records names learnt from host details,
- * once per sync (in chunks) rather than in every device batch.
+ * Creates the employees that `source` (rows named like SyncStagedDevice, alias `s`) names and that
+ * are new; an existing employee is rewritten only when host details brought a name it lacked.
  */
+function upsertOwnersSql(source: string): string {
+  return `INSERT INTO "Employee" (id, email, name, "createdAt", "updatedAt")
+     SELECT gen_random_uuid(), s."ownerEmail", max(s."ownerName"), now(), now()
+     FROM ${source} WHERE s."ownerEmail" IS NOT NULL GROUP BY s."ownerEmail"
+     ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, "updatedAt" = now()
+       WHERE EXCLUDED.name IS NOT NULL AND "Employee".name IS DISTINCT FROM EXCLUDED.name`;
+}
+
+/** The owners of a few in-memory writes (writeDeviceBatch needs them first). */
 export async function upsertOwners(conn: SqlConnection, writes: DeviceWrite[]): Promise<void> {
-  const owners = new Map<string, string | null>();
-  for (const w of writes) {
-    const email = w.ownerEmail;
-    if (email && (!owners.has(email) || (owners.get(email) === null && w.ownerName))) {
-      owners.set(email, w.ownerName);
-    }
-  }
-  const emails = [...owners.keys()].sort();
-  for (let i = 0; i < emails.length; i += 5000) {
-    const chunk = emails.slice(i, i + 5000);
-    // An existing employee is rewritten only when details brought a name it did not have.
-    await conn.query(
-      `INSERT INTO "Employee" (id, email, name, "createdAt", "updatedAt")
-       SELECT o.id, o.email, o.name, now(), now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o(id, email, name)
-       ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, "updatedAt" = now()
-         WHERE EXCLUDED.name IS NOT NULL AND "Employee".name IS DISTINCT FROM EXCLUDED.name`,
-      [chunk.map(() => randomUUID()), chunk, chunk.map((e) => owners.get(e) ?? null)],
-    );
-  }
+  if (writes.length === 0) return;
+  const source = writesSource(writes);
+  await conn.query(upsertOwnersSql(source.sql), source.params);
+}
+
+/** The owners of every staged write, once per sync before the merge. */
+export async function upsertStagedOwners(conn: SqlConnection): Promise<void> {
+  await conn.query(upsertOwnersSql(`"SyncStagedDevice" AS s`));
 }
 
 /** The row ids of devices, for services that act on rows (unenrolment). */

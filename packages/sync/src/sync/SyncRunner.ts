@@ -21,6 +21,7 @@ import {
   upsertOwners,
   writeDeviceBatch,
 } from "./DeviceStore.ts";
+import { DeviceWriteStage } from "./DeviceWriteStage.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
 
 const DAY_MS = 86_400_000;
@@ -158,8 +159,9 @@ export class SyncRunner {
     statesLoading.catch(() => {}); // awaited below; a fetch failure first must not leave it unhandled
     let stored: Map<number, StoredDeviceState> = new Map();
 
-    // Phase 1: fetch and evaluate everything. Only compact writes are kept, not Fleet's JSON.
-    const writes: DeviceWrite[] = [];
+    // Phase 1: fetch and evaluate everything; writes are staged as they are decided, not applied.
+    const stage = new DeviceWriteStage(db, this.batchSize);
+    await stage.open();
     const detailsRefreshed: { fleetHostId: number; key: string }[] = [];
     const seen = new Set<number>();
     const unenrollCandidates: number[] = [];
@@ -185,7 +187,7 @@ export class SyncRunner {
       seen.add(record.fleetHostId);
       const previous = stored.get(record.fleetHostId);
       const write = this.diff(record, previous, engineSettings, now);
-      if (write) writes.push(write);
+      if (write) stage.add(write);
       else if (record.detailed && previous) {
         const s = record.snapshot;
         detailsRefreshed.push({
@@ -205,44 +207,35 @@ export class SyncRunner {
     // Hosts whose list data cannot decide their status are evaluated when their details arrive,
     // so the list keeps paging meanwhile.
     const details = new HostDetailQueue(fleet, consider);
-    try {
-      let statesLoaded = false;
-      for await (const hosts of fleet.listHostPages()) {
-        if (!statesLoaded) {
-          stored = await statesLoading;
-          statesLoaded = true;
-        }
-        for (const host of hosts) {
-          if (needsDetails(host)) details.push(host);
-          else consider(toHostRecord(host));
-        }
-      }
-      if (!statesLoaded) stored = await statesLoading;
-      await details.drain();
-    } finally {
-      details.abort();
-    }
-
-    // Phase 2: write, one transaction per batch; subscribers hear of each batch once it committed.
     let transitions = 0;
-    if (writes.length > 0) {
-      const conn = await db.connect();
+    try {
       try {
-        await upsertOwners(conn, writes);
+        let statesLoaded = false;
+        for await (const hosts of fleet.listHostPages()) {
+          if (!statesLoaded) {
+            stored = await statesLoading;
+            statesLoaded = true;
+          }
+          for (const host of hosts) {
+            if (needsDetails(host)) details.push(host);
+            else consider(toHostRecord(host));
+          }
+          await stage.keepUp();
+        }
+        if (!statesLoaded) stored = await statesLoading;
+        await details.drain();
       } finally {
-        await conn.release();
+        details.abort();
       }
-    }
-    for (let i = 0; i < writes.length; i += this.batchSize) {
-      const batch = writes.slice(i, i + this.batchSize);
-      const conn = await db.connect();
-      try {
-        const result = await writeDeviceBatch(conn, batch, runId, now);
+      // Phase 2: the fetch succeeded; merge, one transaction per batch. Subscribers hear of each
+      // batch once it committed.
+      await stage.merge(runId, now, (result) => {
         transitions += result.transitions;
         if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
-      } finally {
-        await conn.release();
-      }
+      });
+    } catch (error) {
+      await stage.discard();
+      throw error;
     }
     if (detailsRefreshed.length > 0) {
       const conn = await db.connect();
@@ -300,7 +293,7 @@ export class SyncRunner {
       state,
       hostsSeen: seen.size,
       transitions,
-      devicesWritten: writes.length,
+      devicesWritten: stage.size,
       pendingUnenrollDeviceIds,
       unenrolled,
       error,
