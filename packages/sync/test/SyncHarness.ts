@@ -57,6 +57,7 @@ export async function createSyncHarness(kind: DatabaseKind, hosts = 200): Promis
     unenrollment,
     logger: pino({ level: "silent" }),
     batchSize: 64,
+    stateChunkSize: 50,
     now,
   });
   return {

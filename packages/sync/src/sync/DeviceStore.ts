@@ -67,15 +67,26 @@ type StateTuple = [
   [number | null, string | null, number | null, number | null, number | null, number | null, string | null] | null,
 ];
 
+/** Which stored devices to read: one host, or a range of hosts in id order. */
+export type DeviceStateSelection = { fleetHostId: number } | { afterFleetHostId: number; limit: number };
+
 /**
- * Every stored device's state, read as one JSON document: PGlite decodes row sets slowly, and one
- * text value parses several times faster than 100,000 rows (on PostgreSQL too). Timestamps are
- * costly to format, so the ones most devices never have come in a nested array only when one is set.
+ * Stored devices' states, read as one JSON document: PGlite decodes row sets slowly, and one text
+ * value parses several times faster than thousands of rows (on PostgreSQL too). Timestamps are
+ * costly to format, so the ones most devices never have come in a nested array only when one is
+ * set. Ranges come in fleetHostId order, the order Fleet pages in.
  */
 export async function loadDeviceStates(
   conn: SqlConnection,
-  onlyFleetHostId?: number,
-): Promise<Map<number, StoredDeviceState>> {
+  selection: DeviceStateSelection,
+): Promise<StoredDeviceState[]> {
+  const rows =
+    "fleetHostId" in selection
+      ? { sql: `SELECT * FROM "Device" WHERE "fleetHostId" = $1`, params: [selection.fleetHostId] }
+      : {
+          sql: `SELECT * FROM "Device" WHERE "fleetHostId" > $1 ORDER BY "fleetHostId" LIMIT $2`,
+          params: [selection.afterFleetHostId, selection.limit],
+        };
   const [row] = await conn.query<{ states: string | null }>(
     `SELECT json_agg(json_build_array("fleetHostId", status, "everMdmEnrolled", "snapshotHash",
               CASE WHEN "purgedAt" IS NOT NULL OR "purgedBy" IS NOT NULL OR "lastMdmEnrolledAt" IS NOT NULL
@@ -83,16 +94,15 @@ export async function loadDeviceStates(
                      OR "detailsFetchedAt" IS NOT NULL OR "detailsKey" IS NOT NULL
                    THEN json_build_array(${epoch('"purgedAt"')}, "purgedBy", ${epoch('"lastMdmEnrolledAt"')},
                      ${epoch('"lastMdmCheckedInAt"')}, ${epoch('"missingFromFleetAt"')}, ${epoch('"detailsFetchedAt"')},
-                     "detailsKey") END))::text AS states
-       FROM "Device"${onlyFleetHostId === undefined ? "" : ' WHERE "fleetHostId" = $1'}`,
-    onlyFleetHostId === undefined ? [] : [onlyFleetHostId],
+                     "detailsKey") END) ORDER BY "fleetHostId")::text AS states
+       FROM (${rows.sql}) AS d`,
+    rows.params,
   );
   const tuples = JSON.parse(row?.states ?? "[]") as StateTuple[];
-  const states = new Map<number, StoredDeviceState>();
   const date = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms));
-  for (const [fleetHostId, status, everMdmEnrolled, snapshotHash, rare] of tuples) {
+  return tuples.map(([fleetHostId, status, everMdmEnrolled, snapshotHash, rare]): StoredDeviceState => {
     const purgedBy = rare?.[1];
-    states.set(fleetHostId, {
+    return {
       fleetHostId,
       status,
       everMdmEnrolled,
@@ -104,9 +114,8 @@ export async function loadDeviceStates(
       missingFromFleetAt: date(rare?.[4]),
       detailsFetchedAt: rare?.[5] ?? null,
       detailsKey: rare?.[6] ?? null,
-    });
-  }
-  return states;
+    };
+  });
 }
 
 export interface BatchResult {
@@ -241,14 +250,18 @@ export async function stageDeviceWrites(conn: SqlConnection, writes: DeviceWrite
   await conn.query(`INSERT INTO "SyncStagedDevice" (${names}) SELECT ${names} FROM ${source.sql}`, source.params);
 }
 
-/** Drops staged writes: before a sync (left by one that crashed) and after a failed one. */
+/**
+ * Empties the stage: before a sync (what a crashed one left), after it merged, after it failed.
+ * TRUNCATE, not DELETE: a DELETE of 100,000 rows leaves as many dead ones for the next sync to
+ * step over. Only the sync leader touches the table, so its exclusive lock blocks nobody.
+ */
 export async function clearStagedWrites(conn: SqlConnection): Promise<void> {
-  await conn.query(`DELETE FROM "SyncStagedDevice"`);
+  await conn.query(`TRUNCATE "SyncStagedDevice"`);
 }
 
 /**
- * Moves the staged writes numbered [fromOrd, toOrd) into Device in one transaction, with one
- * StatusEvent per transition, and unstages them.
+ * Applies the staged writes numbered [fromOrd, toOrd) to Device in one transaction, with one
+ * StatusEvent per transition. The rows stay staged until the sync empties the stage.
  */
 export async function mergeStagedWrites(
   conn: SqlConnection,
@@ -272,7 +285,6 @@ export async function mergeStagedWrites(
       ]);
       result = batchResult(row);
     }
-    await tx.query(`DELETE FROM "SyncStagedDevice" WHERE ord >= $1 AND ord < $2`, [fromOrd, toOrd]);
     return result;
   });
 }

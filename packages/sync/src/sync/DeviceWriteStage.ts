@@ -28,9 +28,14 @@ export class DeviceWriteStage {
     private readonly batchSize: number,
   ) {}
 
-  /** Empties the stage (what a crashed sync left). Only the sync leader stages, one run at a time. */
-  async open(): Promise<void> {
-    await this.withConnection(clearStagedWrites);
+  /**
+   * Empties the stage (what a crashed sync left) before the first batch is staged, without holding
+   * up the fetch. Only the sync leader stages, one run at a time.
+   */
+  open(): void {
+    this.flushing = this.withConnection(clearStagedWrites).catch((error: unknown) => {
+      this.failure ??= { error };
+    });
   }
 
   /** Writes decided so far. */
@@ -65,6 +70,7 @@ export class DeviceWriteStage {
       const hasTransitions = this.batchesWithTransitions.has(batch);
       onBatch(await this.withConnection((conn) => mergeStagedWrites(conn, from, to, hasTransitions, syncRunId, now)));
     }
+    await this.withConnection(clearStagedWrites);
   }
 
   /** Drops whatever was staged (the sync failed). Best effort: the next sync empties the stage anyway. */

@@ -10,6 +10,7 @@ import type { FleetListHost } from "../fleet/FleetSchemas.ts";
 import { HostDetailQueue } from "../fleet/HostDetailQueue.ts";
 import { type Settings, toEngineSettings } from "../settings/SettingsSchema.ts";
 import { loadSettings } from "../settings/SettingsStore.ts";
+import { DeviceStateLoader } from "./DeviceStateLoader.ts";
 import {
   type DeviceWrite,
   deviceIdsOf,
@@ -35,6 +36,8 @@ export interface SyncRunnerOptions {
   logger: Logger;
   /** Devices written per transaction. */
   batchSize?: number;
+  /** Stored device states read per query while paging (tests use a small one to cross chunks). */
+  stateChunkSize?: number;
   now?: () => Date;
 }
 
@@ -132,7 +135,7 @@ export class SyncRunner {
     const settings = await loadSettings(db.prisma);
     const conn = await db.connect();
     try {
-      const previous = (await loadDeviceStates(conn, fleetHostId)).get(fleetHostId);
+      const [previous] = await loadDeviceStates(conn, { fleetHostId });
       let record: FleetHostRecord;
       try {
         record = await fleet.getHostRecord(fleetHostId);
@@ -155,13 +158,13 @@ export class SyncRunner {
     const { db, fleet, publisher } = this.options;
     const engineSettings = toEngineSettings(settings);
     // The stored states load while Fleet builds the first page; only the decisions wait for them.
-    const statesLoading = this.loadStates();
-    statesLoading.catch(() => {}); // awaited below; a fetch failure first must not leave it unhandled
-    let stored: Map<number, StoredDeviceState> = new Map();
+    // Stored states load in host order beside the paging; a page waits only for its own hosts'.
+    const loader = new DeviceStateLoader(db, this.options.stateChunkSize);
+    const stored = loader.states;
 
     // Phase 1: fetch and evaluate everything; writes are staged as they are decided, not applied.
     const stage = new DeviceWriteStage(db, this.batchSize);
-    await stage.open();
+    stage.open();
     const detailsRefreshed: { fleetHostId: number; key: string }[] = [];
     const seen = new Set<number>();
     const unenrollCandidates: number[] = [];
@@ -210,19 +213,16 @@ export class SyncRunner {
     let transitions = 0;
     try {
       try {
-        let statesLoaded = false;
         for await (const hosts of fleet.listHostPages()) {
-          if (!statesLoaded) {
-            stored = await statesLoading;
-            statesLoaded = true;
-          }
+          const last = hosts.at(-1);
+          if (last) await loader.through(last.id);
           for (const host of hosts) {
             if (needsDetails(host)) details.push(host);
             else consider(toHostRecord(host));
           }
           await stage.keepUp();
         }
-        if (!statesLoaded) stored = await statesLoading;
+        await loader.all();
         await details.drain();
       } finally {
         details.abort();
@@ -234,6 +234,7 @@ export class SyncRunner {
         if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
       });
     } catch (error) {
+      loader.cancel();
       await stage.discard();
       throw error;
     }
@@ -298,15 +299,6 @@ export class SyncRunner {
       unenrolled,
       error,
     };
-  }
-
-  private async loadStates(): Promise<Map<number, StoredDeviceState>> {
-    const conn = await this.options.db.connect();
-    try {
-      return await loadDeviceStates(conn);
-    } finally {
-      await conn.release();
-    }
   }
 
   /**
