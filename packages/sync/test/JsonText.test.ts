@@ -29,3 +29,18 @@ describe("jsonTextFromUtf8", () => {
     expect(JSON.parse(jsonTextFromUtf8(whole.subarray(2, whole.length - 2)))).toEqual({ name: "José" });
   });
 });
+
+describe("jsonTextFromUtf8 on long bodies", () => {
+  it("finds every non-ASCII run wherever it falls against 4-byte boundaries", () => {
+    for (let offset = 0; offset < 4; offset++) {
+      for (let pad = 0; pad < 9; pad++) {
+        const json = JSON.stringify({ a: "x".repeat(pad), b: `${"y".repeat(37)}é${"z".repeat(pad)}ü`, c: "ok" });
+        const body = utf8(json);
+        const framed = new Uint8Array(offset + body.length);
+        framed.set(body, offset);
+        const view = framed.subarray(offset);
+        expect(JSON.parse(jsonTextFromUtf8(view))).toEqual(JSON.parse(json));
+      }
+    }
+  });
+});
