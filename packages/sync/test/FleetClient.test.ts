@@ -1,6 +1,7 @@
 import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FleetHostRecord, toHostRecord } from "../src/fleet/FleetHostRecord.ts";
+import type { FleetListHost } from "../src/fleet/FleetSchemas.ts";
 import { HostDetailQueue } from "../src/fleet/HostDetailQueue.ts";
 import { FleetClient, type FleetClientOptions, FleetFetchError } from "../src/index.ts";
 
@@ -16,16 +17,33 @@ function client(options: Partial<FleetClientOptions> = {}) {
   return new FleetClient({ baseUrl: sim.url, token: sim.token, perPage: 100, retryBaseMs: 5, ...options });
 }
 
-async function fetchAll(c: FleetClient, needsDetails?: Parameters<FleetClient["listHosts"]>[0]) {
-  const ids: number[] = [];
-  for await (const page of c.listHosts(needsDetails)) ids.push(...page.hosts.map((h) => h.fleetHostId));
-  return ids;
+/** Pages through the fleet as the sync does: list pages, details beside them for the hosts picked. */
+async function fetchRecords(c: FleetClient, needsDetails: (host: FleetListHost) => boolean = () => false) {
+  const records: FleetHostRecord[] = [];
+  const listed: number[] = [];
+  const queue = new HostDetailQueue(c, (r) => records.push(r));
+  try {
+    for await (const hosts of c.listHostPages()) {
+      for (const host of hosts) {
+        listed.push(host.id);
+        if (needsDetails(host)) queue.push(host);
+        else records.push(toHostRecord(host));
+      }
+    }
+    await queue.drain();
+  } finally {
+    queue.abort();
+  }
+  return { records, listed };
+}
+
+async function fetchAll(c: FleetClient, needsDetails?: (host: FleetListHost) => boolean) {
+  return (await fetchRecords(c, needsDetails)).records.map((r) => r.fleetHostId);
 }
 
 describe("FleetClient against the simulator", () => {
   it("pages through every host exactly once, in id order, with owners and parsed times", async () => {
-    const records = [];
-    for await (const page of client().listHosts()) records.push(...page.hosts);
+    const { records } = await fetchRecords(client());
     expect(records.map((r) => r.fleetHostId)).toEqual([...sim.model.hostIds()].sort((a, b) => a - b));
     const withOwner = records.filter((r) => r.ownerEmail !== null);
     expect(withOwner.length).toBeGreaterThan(records.length / 2);
@@ -39,14 +57,8 @@ describe("FleetClient against the simulator", () => {
   });
 
   it("fetches details only for the hosts that need them", async () => {
-    const darwinIds: number[] = [];
-    const records = [];
-    for await (const page of client().listHosts((h) => h.platform === "darwin")) {
-      for (const r of page.hosts) {
-        records.push(r);
-        if (r.snapshot.platform === "darwin") darwinIds.push(r.fleetHostId);
-      }
-    }
+    const { records } = await fetchRecords(client(), (h) => h.platform === "darwin");
+    const darwinIds = records.filter((r) => r.snapshot.platform === "darwin").map((r) => r.fleetHostId);
     expect(sim.requests.count("detail")).toBe(darwinIds.length);
     const detailed = records.filter((r) => r.detailed);
     expect(detailed.map((r) => r.fleetHostId)).toEqual(darwinIds);
@@ -173,27 +185,8 @@ describe("FleetClient against the simulator", () => {
 });
 
 describe("HostDetailQueue", () => {
-  async function pageWithQueue(c: FleetClient, pick: (platform: string) => boolean) {
-    const records: FleetHostRecord[] = [];
-    const queue = new HostDetailQueue(c, (r) => records.push(r));
-    const listed: number[] = [];
-    try {
-      for await (const hosts of c.listHostPages()) {
-        for (const host of hosts) {
-          listed.push(host.id);
-          if (pick(host.platform)) queue.push(host);
-          else records.push(toHostRecord(host));
-        }
-      }
-      await queue.drain();
-    } finally {
-      queue.abort();
-    }
-    return { records, listed };
-  }
-
   it("hands over every picked host once, detailed, while the list keeps paging", async () => {
-    const { records, listed } = await pageWithQueue(client(), (p) => p === "darwin");
+    const { records, listed } = await fetchRecords(client(), (h) => h.platform === "darwin");
     expect(records.map((r) => r.fleetHostId).sort((a, b) => a - b)).toEqual(listed);
     const detailed = records.filter((r) => r.detailed);
     expect(detailed.length).toBeGreaterThan(0);
@@ -203,7 +196,9 @@ describe("HostDetailQueue", () => {
 
   it("fails the whole fetch on a detail request that keeps failing, and stops asking", async () => {
     sim.faults.add({ kind: "status", status: 500, route: "detail", times: Number.POSITIVE_INFINITY });
-    const error = await pageWithQueue(client({ maxRetries: 1 }), (p) => p === "darwin").catch((e: unknown) => e);
+    const error = await fetchRecords(client({ maxRetries: 1 }), (h) => h.platform === "darwin").catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FleetFetchError);
     expect((error as FleetFetchError).message).toMatch(/^Fleet failed GET \/api\/v1\/fleet\/hosts\/\d+ with HTTP 500/);
     // Requests already handed to the HTTP stack may still land; nothing new starts after the failure.

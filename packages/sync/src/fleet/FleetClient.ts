@@ -43,14 +43,10 @@ export interface FleetClientOptions {
   detailConcurrency?: number;
 }
 
-export interface HostPage {
-  hosts: FleetHostRecord[];
-}
-
 /**
  * Fleet's REST API, read the way Enrollwatch needs it: every host, paged by id cursor (so hosts added
  * or removed while paging are neither skipped nor seen twice), details only where the list cannot
- * decide a status, every response validated.
+ * decide a status (HostDetailQueue fetches them beside the paging), every response validated.
  */
 export class FleetClient {
   private readonly base: string;
@@ -125,23 +121,6 @@ export class FleetClient {
       }
     } finally {
       prefetch.abort();
-    }
-  }
-
-  /**
-   * Yields every host, page by page, with details fetched first for the hosts `needsDetails` picks
-   * (their list data cannot decide their status). A page waits for its own details; the sync uses
-   * listHostPages with a HostDetailQueue instead, so that pages never wait.
-   */
-  async *listHosts(
-    needsDetails: (host: FleetListHost) => boolean = () => false,
-    signal?: AbortSignal,
-  ): AsyncGenerator<HostPage> {
-    for await (const hosts of this.listHostPages(signal)) {
-      const detailed = await this.mapConcurrently(hosts, async (host) =>
-        needsDetails(host) ? toHostRecord(host, await this.getHost(host.id, signal)) : toHostRecord(host),
-      );
-      yield { hosts: detailed };
     }
   }
 
@@ -324,19 +303,6 @@ export class FleetClient {
     }
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
     return new FleetFetchError("network", `Cannot reach Fleet for ${label}: ${firstLine(cause)}.`);
-  }
-
-  private async mapConcurrently<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index] as T);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.detailConcurrency, items.length) }, worker));
-    return results;
   }
 }
 
