@@ -157,7 +157,6 @@ export class SyncRunner {
   private async sync(runId: string, settings: Settings, now: Date) {
     const { db, fleet, publisher } = this.options;
     const engineSettings = toEngineSettings(settings);
-    // The stored states load while Fleet builds the first page; only the decisions wait for them.
     // Stored states load in host order beside the paging; a page waits only for its own hosts'.
     const loader = new DeviceStateLoader(db, this.options.stateChunkSize);
     const stored = loader.states;
