@@ -11,12 +11,26 @@ describe("jsonTextFromUtf8", () => {
     ["characters outside the BMP", '{"emoji":"laptop 💻 ok","cjk":"山田太郎"}'],
     ["escapes next to non-ASCII", '{"s":"\\\\é\\"ñ\\n"}'],
     ["an empty body value", '{"hosts":[]}'],
+    ["a zero-width no-break space inside names", '["abc\uFEFFdef","\uFEFF","\uFEFFx"]'],
+    ["an escaped backslash before non-ASCII", '{"path":"C:\\\\é"}'],
   ])("parses %s to exactly what UTF-8 decoding gives", (_label, json) => {
     const bytes = utf8(json);
     const text = jsonTextFromUtf8(bytes);
     expect(JSON.parse(text)).toEqual(JSON.parse(new TextDecoder().decode(bytes)));
     // Every character fits one byte, so V8 can keep the page as a one-byte string.
     expect([...text].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
+  });
+
+  it("drops a byte-order mark at the start of the body, as response.text() does", async () => {
+    const bytes = utf8('\uFEFF{"name":"Zoë"}');
+    expect(bytes.subarray(0, 3)).toEqual(new Uint8Array([0xef, 0xbb, 0xbf]));
+    expect(JSON.parse(jsonTextFromUtf8(bytes))).toEqual(await new Response(bytes).json());
+  });
+
+  it("keeps a body that is not JSON not JSON: a backslash escaping a non-ASCII character", () => {
+    const bytes = utf8('{"name":"\\é"}');
+    expect(() => JSON.parse(new TextDecoder().decode(bytes))).toThrow(SyntaxError);
+    expect(() => JSON.parse(jsonTextFromUtf8(bytes))).toThrow(SyntaxError);
   });
 
   it("turns malformed UTF-8 into U+FFFD like TextDecoder", () => {

@@ -13,6 +13,8 @@ export class HostDetailQueue {
   private nextWaiting = 0;
   private active = 0;
   private failure: { error: unknown } | null = null;
+  /** Set by abort(): a response already on its way is no longer handed over. */
+  private stopped = false;
   private readonly abortController = new AbortController();
   private readonly signal: AbortSignal;
   private idle: (() => void) | null = null;
@@ -28,7 +30,7 @@ export class HostDetailQueue {
   }
 
   push(host: FleetListHost): void {
-    if (this.failure) return;
+    if (this.failure || this.stopped) return;
     this.waiting.push(host);
     this.pump();
   }
@@ -45,6 +47,7 @@ export class HostDetailQueue {
 
   /** Stops fetching: requests in flight are aborted, waiting hosts dropped. */
   abort(): void {
+    this.stopped = true;
     this.abortController.abort();
     this.waiting.length = 0;
     this.nextWaiting = 0;
@@ -52,7 +55,7 @@ export class HostDetailQueue {
 
   private pump(): void {
     const limit = this.fleet.detailRequestsInFlight;
-    while (!this.failure && this.active < limit && this.nextWaiting < this.waiting.length) {
+    while (!this.failure && !this.stopped && this.active < limit && this.nextWaiting < this.waiting.length) {
       const host = this.waiting[this.nextWaiting++] as FleetListHost;
       if (this.nextWaiting === this.waiting.length) {
         this.waiting.length = 0;
@@ -62,7 +65,7 @@ export class HostDetailQueue {
       this.fleet
         .getHost(host.id, this.signal)
         .then((detail) => {
-          if (this.failure) return;
+          if (this.failure || this.stopped) return;
           this.fetched++;
           this.onRecord(toHostRecord(host, detail));
         })

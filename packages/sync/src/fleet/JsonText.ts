@@ -1,6 +1,9 @@
 import { isAscii } from "node:buffer";
 
-const decoder = new TextDecoder();
+// ignoreBOM: a run may start with U+FEFF inside a string, which is text to keep; only a BOM at the
+// very start of the body is dropped (below), as response.text() does.
+const runDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const bodyDecoder = new TextDecoder();
 
 /**
  * JSON text from a UTF-8 response body, as a one-byte string. Fleet's pages are ASCII but for a
@@ -8,9 +11,13 @@ const decoder = new TextDecoder();
  * twice the memory of every page on every sync (and slower to decode and to parse). JSON allows
  * non-ASCII text only inside string literals, where a `\uXXXX` escape means the same character,
  * so each run of non-ASCII bytes is decoded on its own and escaped, and the rest is copied as
- * Latin-1 (one byte per character). Malformed UTF-8 becomes U+FFFD, as with TextDecoder.
+ * Latin-1 (one byte per character). Malformed UTF-8 becomes U+FFFD, as with TextDecoder; text that
+ * is not JSON stays not JSON (a body whose non-ASCII character follows an escaping backslash is
+ * decoded whole, so JSON.parse rejects it as it would have).
  */
-export function jsonTextFromUtf8(bytes: Uint8Array): string {
+export function jsonTextFromUtf8(body: Uint8Array): string {
+  const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+  const bytes = hasBom ? body.subarray(3) : body;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isAscii(buffer)) return buffer.toString("latin1");
   // First the runs of non-ASCII bytes, then one output buffer: a string per run would cost more
@@ -19,6 +26,7 @@ export function jsonTextFromUtf8(bytes: Uint8Array): string {
   let extra = 0;
   for (let i = nextNonAscii(bytes, 0); i < bytes.length; i = nextNonAscii(bytes, i)) {
     const start = i;
+    if (escapedByBackslash(bytes, start)) return bodyDecoder.decode(bytes);
     while (i < bytes.length && (bytes[i] as number) >= 0x80) i++;
     runs.push(start, i);
     extra += 5 * (i - start);
@@ -30,7 +38,7 @@ export function jsonTextFromUtf8(bytes: Uint8Array): string {
     const start = runs[r] as number;
     const end = runs[r + 1] as number;
     written += buffer.copy(out, written, copied, start);
-    const text = decoder.decode(bytes.subarray(start, end));
+    const text = runDecoder.decode(bytes.subarray(start, end));
     for (let c = 0; c < text.length; c++) {
       const unit = text.charCodeAt(c);
       out[written++] = BACKSLASH;
@@ -44,6 +52,13 @@ export function jsonTextFromUtf8(bytes: Uint8Array): string {
   }
   written += buffer.copy(out, written, copied, bytes.length);
   return out.toString("latin1", 0, written);
+}
+
+/** Whether the byte at `at` is preceded by an odd number of backslashes (an escape applies to it). */
+function escapedByBackslash(bytes: Uint8Array, at: number): boolean {
+  let count = 0;
+  for (let i = at - 1; i >= 0 && bytes[i] === BACKSLASH; i--) count++;
+  return count % 2 === 1;
 }
 
 const BACKSLASH = 0x5c;

@@ -70,7 +70,9 @@ export class DeviceWriteStage {
       const hasTransitions = this.batchesWithTransitions.has(batch);
       onBatch(await this.withConnection((conn) => mergeStagedWrites(conn, from, to, hasTransitions, syncRunId, now)));
     }
-    await this.withConnection(clearStagedWrites);
+    // Everything is committed and announced: failing to empty the stage must not fail the sync
+    // (the next one empties it before staging anything).
+    await this.withConnection(clearStagedWrites).catch(() => {});
   }
 
   /** Drops whatever was staged (the sync failed). Best effort: the next sync empties the stage anyway. */
