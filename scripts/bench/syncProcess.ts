@@ -362,16 +362,13 @@ async function main(): Promise<void> {
       addAlertRule: async ({ name, statuses, now }) => {
         const w = need();
         simNow = now;
-        const conn = await w.db.connect();
-        try {
-          await conn.query(
+        await w.db.withConnection((conn) =>
+          conn.query(
             `INSERT INTO "AlertRule" (id, name, severity, statuses, "updatedAt")
              VALUES (gen_random_uuid(), $1, 'HIGH', $2::text[]::"EnrollmentStatus"[], now())`,
             [name, statuses],
-          );
-        } finally {
-          await conn.release();
-        }
+          ),
+        );
         return evaluate(w);
       },
       addWebhooks: async ({ urls, timeoutMs }) => {

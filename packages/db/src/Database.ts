@@ -33,6 +33,8 @@ export interface Database {
    * that also use Prisma.
    */
   connect(): Promise<SqlConnection>;
+  /** Runs `work` on a raw connection from `connect()` and releases it however `work` ends. */
+  withConnection<T>(work: (conn: SqlConnection) => Promise<T>): Promise<T>;
   migrate(migrationsDir?: string): Promise<MigrateResult>;
   /** Listens to the SQL Prisma runs; only when opened with `queryEvents`. Returns an unsubscribe. */
   onQuery(listener: (sql: string) => void): () => void;
@@ -160,6 +162,15 @@ function assemble(parts: {
     location: parts.location,
     prisma: parts.prisma,
     connect: parts.connect,
+    async withConnection(work) {
+      // Through `db.connect`, not `parts.connect`, so a wrapped connect (the benchmark's probe) sees it.
+      const conn = await db.connect();
+      try {
+        return await work(conn);
+      } finally {
+        await conn.release();
+      }
+    },
     migrate: (dir) => migrateWith(db, dir),
     onQuery: (listener) => parts.queries.on(listener),
     async close() {

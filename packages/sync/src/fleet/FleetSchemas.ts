@@ -6,7 +6,7 @@ import { FleetTimeError, parseFleetTime } from "../engine/FleetTime.ts";
  * a response that does not match fails the whole fetch rather than flipping devices on bad data.
  * Unknown extra fields are allowed, as Fleet adds fields between versions.
  *
- * Timestamps are checked as strings by zod and then parsed by `parseFleetTimes` (strict RFC 3339,
+ * Timestamps are checked as strings by zod and then parsed by `parseListHostTimes` / `parseHostDetailTimes` (strict RFC 3339,
  * Go's zero time as null), not by a zod transform: a transform per timestamp costs ~3× the whole
  * object check, and this runs for every host of every sync.
  */

@@ -16,18 +16,12 @@ export class HostDetailQueue {
   /** Set by abort(): a response already on its way is no longer handed over. */
   private stopped = false;
   private readonly abortController = new AbortController();
-  private readonly signal: AbortSignal;
   private idle: (() => void) | null = null;
-  /** Details fetched so far. */
-  fetched = 0;
 
   constructor(
     private readonly fleet: Pick<FleetClient, "getHost" | "detailRequestsInFlight">,
     private readonly onRecord: (record: FleetHostRecord) => void,
-    signal?: AbortSignal,
-  ) {
-    this.signal = signal ? AbortSignal.any([signal, this.abortController.signal]) : this.abortController.signal;
-  }
+  ) {}
 
   push(host: FleetListHost): void {
     if (this.failure || this.stopped) return;
@@ -63,10 +57,9 @@ export class HostDetailQueue {
       }
       this.active++;
       this.fleet
-        .getHost(host.id, this.signal)
+        .getHost(host.id, this.abortController.signal)
         .then((detail) => {
           if (this.failure || this.stopped) return;
-          this.fetched++;
           this.onRecord(toHostRecord(host, detail));
         })
         .catch((error: unknown) => {

@@ -34,10 +34,9 @@ export class DeviceStateLoader {
   }
 
   /** Resolves once every stored device's state is in `states`. */
-  async all(): Promise<Map<number, StoredDeviceState>> {
+  async all(): Promise<void> {
     await this.loading;
     if (this.failure) throw this.failure.error;
-    return this.states;
   }
 
   /** Stops reading after the chunk in flight (the sync failed and needs no more states). */
@@ -51,13 +50,9 @@ export class DeviceStateLoader {
 
   private async load(): Promise<void> {
     while (!this.cancelled) {
-      const conn = await this.db.connect();
-      let chunk: StoredDeviceState[];
-      try {
-        chunk = await loadDeviceStates(conn, { afterFleetHostId: this.loadedThrough, limit: this.chunkSize });
-      } finally {
-        await conn.release();
-      }
+      const chunk = await this.db.withConnection((conn) =>
+        loadDeviceStates(conn, { afterFleetHostId: this.loadedThrough, limit: this.chunkSize }),
+      );
       for (const state of chunk) this.states.set(state.fleetHostId, state);
       const last = chunk.at(-1);
       if (last) this.loadedThrough = last.fleetHostId;

@@ -153,15 +153,16 @@ const STAGED_COLUMNS = [
   ["previousStatus", "text", (w: DeviceWrite) => w.previousStatus],
 ] as const;
 
+const STAGED_COLUMN_NAMES = STAGED_COLUMNS.map(([name]) => `"${name}"`).join(", ");
+
 /**
  * In-memory writes as a row source named like SyncStagedDevice (`ord` = position + `firstOrd`):
  * one array parameter per column, so a batch of thousands is one statement.
  */
 function writesSource(writes: DeviceWrite[], firstOrd = 0): { sql: string; params: unknown[] } {
   const arrays = STAGED_COLUMNS.map(([, type], n) => `$${n + 1}::${type}[]`).join(", ");
-  const names = STAGED_COLUMNS.map(([name]) => `"${name}"`).join(", ");
   return {
-    sql: `unnest(${arrays}) AS s(${names})`,
+    sql: `unnest(${arrays}) AS s(${STAGED_COLUMN_NAMES})`,
     params: STAGED_COLUMNS.map(([, , value]) => writes.map((w, i) => value(w, firstOrd + i))),
   };
 }
@@ -246,8 +247,10 @@ export async function writeDeviceBatch(
 export async function stageDeviceWrites(conn: SqlConnection, writes: DeviceWrite[], firstOrd: number): Promise<void> {
   if (writes.length === 0) return;
   const source = writesSource(writes, firstOrd);
-  const names = STAGED_COLUMNS.map(([name]) => `"${name}"`).join(", ");
-  await conn.query(`INSERT INTO "SyncStagedDevice" (${names}) SELECT ${names} FROM ${source.sql}`, source.params);
+  await conn.query(
+    `INSERT INTO "SyncStagedDevice" (${STAGED_COLUMN_NAMES}) SELECT ${STAGED_COLUMN_NAMES} FROM ${source.sql}`,
+    source.params,
+  );
 }
 
 /**

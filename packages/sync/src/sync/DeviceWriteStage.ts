@@ -33,7 +33,7 @@ export class DeviceWriteStage {
    * up the fetch. Only the sync leader stages, one run at a time.
    */
   open(): void {
-    this.flushing = this.withConnection(clearStagedWrites).catch((error: unknown) => {
+    this.flushing = this.db.withConnection(clearStagedWrites).catch((error: unknown) => {
       this.failure ??= { error };
     });
   }
@@ -64,22 +64,24 @@ export class DeviceWriteStage {
     await this.flushing;
     this.throwIfFailed();
     if (this.staged === 0) return;
-    await this.withConnection(upsertStagedOwners);
+    await this.db.withConnection(upsertStagedOwners);
     for (let from = 0, batch = 0; from < this.staged; from += this.batchSize, batch++) {
       const to = Math.min(from + this.batchSize, this.staged);
       const hasTransitions = this.batchesWithTransitions.has(batch);
-      onBatch(await this.withConnection((conn) => mergeStagedWrites(conn, from, to, hasTransitions, syncRunId, now)));
+      onBatch(
+        await this.db.withConnection((conn) => mergeStagedWrites(conn, from, to, hasTransitions, syncRunId, now)),
+      );
     }
     // Everything is committed and announced: failing to empty the stage must not fail the sync
     // (the next one empties it before staging anything).
-    await this.withConnection(clearStagedWrites).catch(() => {});
+    await this.db.withConnection(clearStagedWrites).catch(() => {});
   }
 
   /** Drops whatever was staged (the sync failed). Best effort: the next sync empties the stage anyway. */
   async discard(): Promise<void> {
     this.pending = [];
     await this.flushing.catch(() => {});
-    await this.withConnection(clearStagedWrites).catch(() => {});
+    await this.db.withConnection(clearStagedWrites).catch(() => {});
   }
 
   private flush(): void {
@@ -90,7 +92,9 @@ export class DeviceWriteStage {
     this.staged += chunk.length;
     this.flushesQueued++;
     this.flushing = this.flushing
-      .then(() => (this.failure ? undefined : this.withConnection((conn) => stageDeviceWrites(conn, chunk, firstOrd))))
+      .then(() =>
+        this.failure ? undefined : this.db.withConnection((conn) => stageDeviceWrites(conn, chunk, firstOrd)),
+      )
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
@@ -101,14 +105,5 @@ export class DeviceWriteStage {
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
-  }
-
-  private async withConnection<T>(work: (conn: Awaited<ReturnType<Database["connect"]>>) => Promise<T>): Promise<T> {
-    const conn = await this.db.connect();
-    try {
-      return await work(conn);
-    } finally {
-      await conn.release();
-    }
   }
 }

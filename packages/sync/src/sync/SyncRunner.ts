@@ -238,25 +238,13 @@ export class SyncRunner {
       throw error;
     }
     if (detailsRefreshed.length > 0) {
-      const conn = await db.connect();
-      try {
-        await markDetailsFetched(conn, detailsRefreshed, now);
-      } finally {
-        await conn.release();
-      }
+      await db.withConnection((conn) => markDetailsFetched(conn, detailsRefreshed, now));
     }
     const missing: number[] = [];
     for (const d of stored.values()) {
       if (!seen.has(d.fleetHostId) && d.missingFromFleetAt === null) missing.push(d.fleetHostId);
     }
-    if (missing.length > 0) {
-      const conn = await db.connect();
-      try {
-        await markMissingFromFleet(conn, missing, now);
-      } finally {
-        await conn.release();
-      }
-    }
+    if (missing.length > 0) await db.withConnection((conn) => markMissingFromFleet(conn, missing, now));
 
     // Phase 3: auto-unenrolment, guarded by the safety share of the fleet.
     let unenrolled = 0;
@@ -264,13 +252,7 @@ export class SyncRunner {
     let state: SyncRunResult["state"] = "SUCCEEDED";
     if (unenrollCandidates.length > 0) {
       const limit = Math.floor((seen.size * settings.autoUnenrollMaxPercent) / 100);
-      const conn = await db.connect();
-      let candidateIds: string[];
-      try {
-        candidateIds = await deviceIdsOf(conn, unenrollCandidates);
-      } finally {
-        await conn.release();
-      }
+      const candidateIds = await db.withConnection((conn) => deviceIdsOf(conn, unenrollCandidates));
       if (candidateIds.length > limit) {
         pendingUnenrollDeviceIds = candidateIds;
         state = "AWAITING_CONFIRMATION";
