@@ -2,8 +2,11 @@ import type { Prisma } from "@enrollwatch/db";
 import { prisma } from "../db.ts";
 import type { EnrollwatchPubSub } from "../pubsub.ts";
 
+/** What the feed (and the replay before it) loads with every event: its device and the device's owner. */
+export const FEED_INCLUDE = { device: { include: { owner: true } } } as const;
+
 /** A committed status event with the device (and owner) it concerns, as subscribers filter on it. */
-export type FeedEvent = Prisma.StatusEventGetPayload<{ include: { device: { include: { owner: true } } } }>;
+export type FeedEvent = Prisma.StatusEventGetPayload<{ include: typeof FEED_INCLUDE }>;
 
 /** Called with each batch of new events and the feed position after it. */
 export type FeedListener = (events: FeedEvent[], position: bigint) => void;
@@ -95,7 +98,7 @@ export class StatusEventFeed {
           const upTo = this.upTo;
           const events = await prisma.statusEvent.findMany({
             where: { seq: { gt: this.position, lte: upTo } },
-            include: { device: { include: { owner: true } } },
+            include: FEED_INCLUDE,
             orderBy: { seq: "asc" },
             take: PAGE,
           });

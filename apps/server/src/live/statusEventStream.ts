@@ -1,7 +1,7 @@
 import { prisma } from "../db.ts";
 import { deviceWhere } from "../graphql/schema/Device.ts";
 import { type DeviceFilterValues, matchesDeviceFilter } from "./DeviceFilterMatch.ts";
-import type { FeedEvent, StatusEventFeed } from "./StatusEventFeed.ts";
+import { FEED_INCLUDE, type FeedEvent, type StatusEventFeed } from "./StatusEventFeed.ts";
 
 const REPLAY_PAGE = 500;
 
@@ -16,7 +16,7 @@ export async function* replayEvents(
   while (cursor < upTo) {
     const events = await prisma.statusEvent.findMany({
       where: { ...where, seq: { gt: cursor, lte: upTo } },
-      include: { device: { include: { owner: true } } },
+      include: FEED_INCLUDE,
       orderBy: { seq: "asc" },
       take: REPLAY_PAGE,
     });

@@ -9,6 +9,8 @@ import { pageSize } from "./paging.ts";
 
 builder.prismaObject("Employee", {
   description: "A device owner, as Fleet maps devices to people.",
+  // Select mode (here and on Device): a query loads only the columns its fields ask for.
+  select: { id: true },
   fields: (t) => ({
     email: t.exposeString("email"),
     name: t.exposeString("name", { nullable: true }),
@@ -17,6 +19,9 @@ builder.prismaObject("Employee", {
 
 export const DeviceRef = builder.prismaNode("Device", {
   description: "A device Fleet manages, with its enrolment status, why, and what to do.",
+  // A device row has 27 columns; a dashboard page reads six of them. Reading (and mapping) all of
+  // them was most of the cost of a devices page. Fields that read the row declare what they need.
+  select: { id: true },
   id: { field: "id" },
   fields: (t) => ({
     fleetHostId: t.exposeInt("fleetHostId", { description: "The host id in Fleet." }),
@@ -25,7 +30,7 @@ export const DeviceRef = builder.prismaNode("Device", {
     platform: t.exposeString("platform", { description: "Fleet's platform: darwin, windows, ubuntu, ios..." }),
     osVersion: t.exposeString("osVersion", { nullable: true }),
     owner: t.relation("owner", { nullable: true }),
-    status: t.field({ type: EnrollmentStatusEnum, resolve: (d) => d.status }),
+    status: t.expose("status", { type: EnrollmentStatusEnum }),
     statusSince: t.expose("statusSince", { type: "DateTime" }),
     lastSeenAt: t.field({
       type: "DateTime",

@@ -1,10 +1,11 @@
 import { createGraphQLError } from "graphql-yoga";
 import { prisma } from "../../db.ts";
-import type { FeedEvent } from "../../live/StatusEventFeed.ts";
+import { FEED_INCLUDE, type FeedEvent } from "../../live/StatusEventFeed.ts";
 import { statusEventStream } from "../../live/statusEventStream.ts";
 import { builder } from "../builder.ts";
 import { DeviceFilterInput } from "./Device.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
+import { loadCoversQuery } from "./PrismaLoadCoverage.ts";
 import { asProblems, CauseRef, DeviceProblemRef } from "./Problem.ts";
 
 export const StatusEventRef = builder.prismaObject("StatusEvent", {
@@ -84,7 +85,6 @@ builder.subscriptionField("statusEvents", (t) =>
  * Feed events arrive with their device and its owner loaded. When the subscriber's selection needs
  * no more than that, the event is the answer as it is; anything deeper is loaded as planned.
  */
-const FEED_SHAPES = new Set(["{}", '{"include":{"device":true}}', '{"include":{"device":{"include":{"owner":true}}}}']);
 function servedByFeed(query: object): boolean {
-  return FEED_SHAPES.has(JSON.stringify(query));
+  return loadCoversQuery("StatusEvent", FEED_INCLUDE, query);
 }
