@@ -136,6 +136,50 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     expect(await h.t.db.prisma.syncStagedDevice.count()).toBe(0);
   });
 
+  it("nothing it decided is visible before the whole fetch has succeeded, then all of it at once", async () => {
+    await h.runner.run();
+    const offline = () => h.t.db.prisma.device.count({ where: { status: "OFFLINE" } });
+    const offlineBefore = await offline();
+    goOffline(h);
+    const gate = pauseAfterPages(h, 3);
+    const running = h.runner.run();
+    try {
+      await gate.paused;
+      // Three pages decided, two batches of writes sent: other readers still see the last sync.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await offline()).toBe(offlineBefore);
+      expect(await h.t.db.prisma.statusEvent.count()).toBe(200);
+    } finally {
+      gate.release();
+    }
+    expect(await running).toMatchObject({ state: "SUCCEEDED", transitions: 200 - offlineBefore });
+    expect(await offline()).toBe(200);
+    expect(await h.t.db.prisma.statusEvent.count()).toBe(400 - offlineBefore);
+  });
+
+  it("marks a device that disappears from Fleet instead of deleting it", async () => {
+    await h.runner.run();
+    const [gone] = h.sim.model.hostIds();
+    if (gone === undefined) throw new Error("empty fleet");
+    h.sim.model.removeHost(gone);
+    const run = await h.runner.run();
+    expect(run.hostsSeen).toBe(199);
+    const d = await device(gone);
+    expect(d.missingFromFleetAt).not.toBeNull();
+  });
+});
+
+// PGlite stages a sync's writes in a table and merges them after the fetch (DeviceWriteStage).
+describe("SyncRunner on pglite, staging its writes", () => {
+  let h: SyncHarness;
+  beforeEach(async () => {
+    h = await createSyncHarness("pglite");
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  const device = (fleetHostId: number) => h.t.db.prisma.device.findUniqueOrThrow({ where: { fleetHostId } });
+
   it("drops what a crashed sync left staged instead of merging it", async () => {
     await h.runner.run();
     const victim = h.hostOf("windows");
@@ -159,15 +203,91 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     expect(await device(victim)).toEqual(before);
     expect(await h.t.db.prisma.syncStagedDevice.count()).toBe(0);
   });
+});
 
-  it("marks a device that disappears from Fleet instead of deleting it", async () => {
+// PostgreSQL writes a sync's devices into one transaction held open beside the fetch (DeviceWriteTransaction).
+describe("SyncRunner on postgres, writing in one transaction", () => {
+  let h: SyncHarness;
+  beforeEach(async () => {
+    h = await createSyncHarness("postgres");
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("an admin unenrolling a device the sync has written waits for its commit; neither fails nor deadlocks", async () => {
     await h.runner.run();
-    const [gone] = h.sim.model.hostIds();
-    if (gone === undefined) throw new Error("empty fleet");
-    h.sim.model.removeHost(gone);
-    const run = await h.runner.run();
-    expect(run.hostsSeen).toBe(199);
-    const d = await device(gone);
-    expect(d.missingFromFleetAt).not.toBeNull();
+    // The first device the next sync writes: it moves from ENROLLED to OFFLINE there.
+    const target = await h.t.db.prisma.device.findFirstOrThrow({
+      where: { status: "ENROLLED" },
+      orderBy: { fleetHostId: "asc" },
+    });
+    goOffline(h);
+    const gate = pauseAfterPages(h, 3);
+    const syncing = h.runner.run();
+    let unenrolling: ReturnType<typeof h.unenrollment.unenroll> | undefined;
+    try {
+      await gate.paused;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the first batch, with this device, is written
+      unenrolling = h.unenrollment.unenroll([target.id], { by: "ADMIN", actor: "admin", resendInvitation: false });
+      await new Promise((resolve) => setTimeout(resolve, 300)); // it now waits for the device's row
+    } finally {
+      gate.release();
+    }
+    const [run, outcome] = await Promise.all([syncing, unenrolling]);
+    expect(run).toMatchObject({ state: "SUCCEEDED", error: null });
+    expect(outcome).toMatchObject({ unenrolled: 1, failures: [] });
+    // The unenrolment applied after the sync's commit, so it is the device's last word.
+    expect((await h.t.db.prisma.device.findUniqueOrThrow({ where: { id: target.id } })).status).toBe("UNENROLLED");
+    const events = await h.t.db.prisma.statusEvent.findMany({
+      where: { deviceId: target.id },
+      orderBy: { seq: "asc" },
+    });
+    expect(events.map((e) => [e.from, e.to])).toEqual([
+      [null, "ENROLLED"],
+      ["ENROLLED", "OFFLINE"],
+      ["OFFLINE", "UNENROLLED"],
+    ]);
+    const lastSyncSeq = (
+      await h.t.db.prisma.statusEvent.findFirst({ where: { syncRunId: run.id }, orderBy: { seq: "desc" } })
+    )?.seq;
+    expect(events.at(-1)?.seq).toBeGreaterThan(lastSyncSeq ?? 0n);
   });
 });
+
+/** Every host stops reporting, and 8 days pass: the next sync finds the whole fleet OFFLINE. */
+function goOffline(h: SyncHarness): void {
+  for (const id of h.sim.model.hostIds()) h.sim.model.setState(id, "OFFLINE");
+  h.sim.clock.advance(8 * DAY_MS);
+}
+
+/**
+ * Holds the next sync after `pages` pages of the host list until released, so a test can look at
+ * the database while a sync is mid-fetch.
+ */
+function pauseAfterPages(h: SyncHarness, pages: number): { paused: Promise<void>; release(): void } {
+  const original = h.fleet.listHostPages.bind(h.fleet);
+  let release = () => {};
+  let paused = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const reached = new Promise<void>((resolve) => {
+    paused = resolve;
+  });
+  h.fleet.listHostPages = async function* (signal) {
+    let n = 0;
+    try {
+      for await (const page of original(signal)) {
+        yield page;
+        if (++n === pages) {
+          paused();
+          await released;
+        }
+      }
+    } finally {
+      h.fleet.listHostPages = original;
+    }
+  };
+  return { paused: reached, release };
+}

@@ -243,6 +243,55 @@ export async function writeDeviceBatch(
   });
 }
 
+/**
+ * Upserts `writes` with their owners on `conn`, in whatever transaction it holds, recording no
+ * events: a sync on PostgreSQL writes its devices this way as it decides them, inside the one
+ * transaction it commits at the end (DeviceWriteTransaction).
+ */
+export async function upsertDeviceWrites(conn: SqlConnection, writes: DeviceWrite[], now: Date): Promise<void> {
+  if (writes.length === 0) return;
+  // Owners need two columns only: no need to send the other twenty arrays twice.
+  await conn.query(upsertOwnersSql(`unnest($1::text[], $2::text[]) AS s("ownerEmail", "ownerName")`), [
+    writes.map((w) => w.ownerEmail),
+    writes.map((w) => w.ownerName),
+  ]);
+  const source = writesSource(writes);
+  await conn.query(upsertDevicesSql(source.sql, `$${source.params.length + 1}`), [...source.params, ts(now)]);
+}
+
+/** A status transition a sync decided, kept until its events are inserted. */
+export interface Transition {
+  fleetHostId: number;
+  from: EnrollmentStatus | null;
+  to: EnrollmentStatus;
+  /** Interned (see DeviceWrite.problemsJson): a fleet's transitions share a few dozen strings. */
+  problemsJson: string;
+}
+
+/**
+ * One StatusEvent per transition, in the order given, for devices already written on `conn`. The
+ * caller holds the event-writer lock (lockStatusEventWriters) in the same transaction.
+ */
+export async function insertTransitionEvents(
+  conn: SqlConnection,
+  transitions: Transition[],
+  syncRunId: string,
+  now: Date,
+): Promise<BatchResult> {
+  if (transitions.length === 0) return { maxSeq: null, transitions: 0 };
+  const source = `unnest($1::int[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+    AS s("fleetHostId", "previousStatus", status, problems, ord)`;
+  const [row] = await conn.query<{ max: string | null; n: number }>(insertEventsSql(source, "$5", "$6"), [
+    transitions.map((t) => t.fleetHostId),
+    transitions.map((t) => t.from),
+    transitions.map((t) => t.to),
+    transitions.map((t) => t.problemsJson),
+    ts(now),
+    syncRunId,
+  ]);
+  return batchResult(row);
+}
+
 /** Stages a sync's writes while it is still fetching, numbered from `firstOrd` in decision order. */
 export async function stageDeviceWrites(conn: SqlConnection, writes: DeviceWrite[], firstOrd: number): Promise<void> {
   if (writes.length === 0) return;

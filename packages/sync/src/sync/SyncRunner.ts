@@ -22,7 +22,7 @@ import {
   upsertOwners,
   writeDeviceBatch,
 } from "./DeviceStore.ts";
-import { DeviceWriteStage } from "./DeviceWriteStage.ts";
+import { openSyncDeviceWrites } from "./SyncDeviceWrites.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
 
 const DAY_MS = 86_400_000;
@@ -161,9 +161,9 @@ export class SyncRunner {
     const loader = new DeviceStateLoader(db, this.options.stateChunkSize);
     const stored = loader.states;
 
-    // Phase 1: fetch and evaluate everything; writes are staged as they are decided, not applied.
-    const stage = new DeviceWriteStage(db, this.batchSize);
-    stage.open();
+    // Phase 1: fetch and evaluate everything; writes go out as they are decided, visible to nobody
+    // until the whole fetch has succeeded.
+    const writes = openSyncDeviceWrites(db, this.batchSize, now);
     const detailsRefreshed: { fleetHostId: number; key: string }[] = [];
     const seen = new Set<number>();
     const unenrollCandidates: number[] = [];
@@ -189,7 +189,7 @@ export class SyncRunner {
       seen.add(record.fleetHostId);
       const previous = stored.get(record.fleetHostId);
       const write = this.diff(record, previous, engineSettings, now);
-      if (write) stage.add(write);
+      if (write) writes.add(write);
       else if (record.detailed && previous) {
         const s = record.snapshot;
         detailsRefreshed.push({
@@ -219,22 +219,21 @@ export class SyncRunner {
             if (needsDetails(host)) details.push(host);
             else consider(toHostRecord(host));
           }
-          await stage.keepUp();
+          await writes.keepUp();
         }
         await loader.all();
         await details.drain();
       } finally {
         details.abort();
       }
-      // Phase 2: the fetch succeeded; merge, one transaction per batch. Subscribers hear of each
-      // batch once it committed.
-      await stage.merge(runId, now, (result) => {
+      // Phase 2: the fetch succeeded; commit. Subscribers hear of each commit once it is durable.
+      await writes.commit(runId, now, (result) => {
         transitions += result.transitions;
         if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
       });
     } catch (error) {
       loader.cancel();
-      await stage.discard();
+      await writes.discard();
       throw error;
     }
     if (detailsRefreshed.length > 0) {
@@ -275,7 +274,7 @@ export class SyncRunner {
       state,
       hostsSeen: seen.size,
       transitions,
-      devicesWritten: stage.size,
+      devicesWritten: writes.size,
       pendingUnenrollDeviceIds,
       unenrolled,
       error,

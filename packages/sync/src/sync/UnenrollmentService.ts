@@ -1,5 +1,5 @@
 import type { Database, Prisma } from "@enrollwatch/db";
-import { causesFor, type Problem, remediationFor } from "../engine/vocabulary.ts";
+import { causesFor, type EnrollmentStatus, type Problem, remediationFor } from "../engine/vocabulary.ts";
 import type { EventPublisher } from "../events/EnrollwatchTopics.ts";
 import { type FleetClient, FleetFetchError } from "../fleet/FleetClient.ts";
 import type { MessageLinks } from "../messages/MessageTemplates.ts";
@@ -122,7 +122,12 @@ export class UnenrollmentService {
         remediation: remediationFor("RESEND_INVITATION"),
       };
       const seq = await db.prisma.$transaction(async (tx) => {
-        await lockStatusEventWritersWithPrisma(tx);
+        // The device row first, the event-writer lock second, as every event writer does: a sync
+        // holds the rows it wrote until it commits and takes the event lock last (DeviceWriteTransaction).
+        // Locked and read here, the status is the one this event leaves, even if a sync wrote it meanwhile.
+        const [locked] = await tx.$queryRaw<{ status: EnrollmentStatus }[]>`
+          SELECT status::text AS status FROM "Device" WHERE id = ${device.id}::uuid FOR UPDATE`;
+        const from = locked?.status ?? device.status;
         await tx.device.update({
           where: { id: device.id },
           data: {
@@ -134,10 +139,11 @@ export class UnenrollmentService {
             snapshotHash: null,
           },
         });
+        await lockStatusEventWritersWithPrisma(tx);
         const event = await tx.statusEvent.create({
           data: {
             deviceId: device.id,
-            from: device.status,
+            from,
             to: "UNENROLLED",
             reasons: [problem] as unknown as Prisma.InputJsonValue,
             at: now,
@@ -152,7 +158,7 @@ export class UnenrollmentService {
             actor: options.actor,
             action: "device.unenroll",
             target: device.id,
-            before: { status: device.status },
+            before: { status: from },
             after: { status: "UNENROLLED", by: options.by, invitationMessageId: message?.id ?? null },
             at: now,
           },
