@@ -1,3 +1,6 @@
+/** Pages after which `keepUp` sends a batch that has not filled up. */
+const EARLY_FLUSH_PAGES = 5;
+
 /**
  * Items written to the database in batches, one batch after another, while the caller keeps
  * producing them: the sync pages Fleet while its writes of the pages before go out. The first
@@ -9,6 +12,7 @@ export class WriteBatches<T> {
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
   private failure: { error: unknown } | null = null;
+  private pagesSinceFlush = 0;
 
   /** `write` gets each batch and the position of its first item among all items pushed. */
   constructor(
@@ -35,8 +39,14 @@ export class WriteBatches<T> {
       });
   }
 
-  /** Waits while more than one batch is queued: the database sets the pace, not memory. */
+  /**
+   * Between pages: when no batch has filled for a few pages (a re-sync, with few writes), sends
+   * what is pending, so those writes go out beside the fetch rather than all after it; then waits
+   * while more than one batch is queued: the database sets the pace, not memory. (Sending every
+   * page's writes at once instead made a full sync's many smaller statements cost 50% more.)
+   */
   async keepUp(): Promise<void> {
+    if (++this.pagesSinceFlush >= EARLY_FLUSH_PAGES) this.flush();
     if (this.queued > 1) await this.chain;
     this.throwIfFailed();
   }
@@ -55,6 +65,7 @@ export class WriteBatches<T> {
   }
 
   private flush(): void {
+    this.pagesSinceFlush = 0;
     if (this.pending.length === 0 || this.failure) return;
     const batch = this.pending;
     const firstIndex = this.handedOut;
