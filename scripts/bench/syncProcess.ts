@@ -161,13 +161,22 @@ class PhaseProbe {
   }
 
   private timeConnection(conn: SqlConnection): SqlConnection {
+    // The sync's write transaction on PostgreSQL is opened and closed by plain statements.
+    let begun: number | null = null;
     return {
       query: async (text, params) => {
         const started = performance.now();
+        if (text === "BEGIN") begun = started;
         try {
           return await conn.query(text, params);
         } finally {
-          this.phases.sql[sqlKind(text)] += performance.now() - started;
+          const ended = performance.now();
+          this.phases.sql[sqlKind(text)] += ended - started;
+          if ((text === "COMMIT" || text === "ROLLBACK") && begun !== null) {
+            this.phases.transactions++;
+            this.phases.transactionsMs += ended - begun;
+            begun = null;
+          }
         }
       },
       exec: (script) => conn.exec(script),

@@ -295,7 +295,7 @@ function phaseTable(runs: SyncRunRaw[]): Table {
       row("  detail request latency, summed (8 in flight)", (p) => p.detailLatencySumMs),
       row("evaluate: toHostRecord, engine, hash, diff (between pages)", (p) => p.evaluateMs),
       row("after last page: details still out, writes, run end", (p) => p.afterFetchMs),
-      row("  write transactions, whole", (p) => p.transactionsMs),
+      row("  write transactions, whole (PostgreSQL: one, open beside the fetch)", (p) => p.transactionsMs),
       row("  SQL: upsert devices", (p) => p.sql.devicesMs),
       row("  SQL: insert status events", (p) => p.sql.eventsMs),
       row("  SQL: upsert owners", (p) => p.sql.ownersMs),
