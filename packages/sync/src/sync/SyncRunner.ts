@@ -22,6 +22,7 @@ import {
   upsertOwners,
   writeDeviceBatch,
 } from "./DeviceStore.ts";
+import { hourOf, problemsKey, snapshotHash } from "./SnapshotHash.ts";
 import { openSyncDeviceWrites } from "./SyncDeviceWrites.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
 
@@ -301,8 +302,7 @@ export class SyncRunner {
     // A stored state is a PreviousDeviceState (status, purge, everMdmEnrolled) as it is.
     const evaluation = evaluateDevice(snapshot, previous ?? null, engineSettings, now);
     const everMdmEnrolled = (previous?.everMdmEnrolled ?? false) || evaluation.mdmEnrolled;
-    const key = problemsKey(evaluation.problems);
-    const hash = snapshotHash(record, evaluation.status, key, everMdmEnrolled);
+    const hash = snapshotHash(record, evaluation.status, evaluation.problems, everMdmEnrolled);
     if (previous && previous.snapshotHash === hash && previous.missingFromFleetAt === null) return null;
     return {
       fleetHostId: record.fleetHostId,
@@ -315,7 +315,7 @@ export class SyncRunner {
       ownerEmail: record.ownerEmail,
       ownerName: record.ownerName,
       status: evaluation.status,
-      problemsJson: internProblems(key, evaluation.problems),
+      problemsJson: internProblems(evaluation.problems),
       everMdmEnrolled,
       snapshotHash: hash,
       detailsKey: record.detailed
@@ -343,9 +343,8 @@ function lastContact(snapshot: HostSnapshot): number {
   return times.length === 0 ? Number.POSITIVE_INFINITY : Math.max(...times);
 }
 
-const HOUR_MS = 3_600_000;
 /** Host details stay good this long while the host's list facts do not change. */
-const DETAILS_REUSE_MS = HOUR_MS;
+const DETAILS_REUSE_MS = 3_600_000;
 
 /** The list facts host details depend on; when they change, the details are fetched again. */
 function detailsKeyOf(
@@ -353,39 +352,13 @@ function detailsKeyOf(
   lastEnrolledAt: Date | null | undefined,
   seenTime: Date | null | undefined,
 ): string {
-  return `${mdmStatus ?? ""}|${lastEnrolledAt?.getTime() ?? ""}|${hour(seenTime ?? null) ?? ""}`;
-}
-/**
- * Fleet moves seen_time and detail_updated_at every few minutes for every healthy host. Statuses are
- * always computed from the fresh values; the stored copies only feed the dashboard's "last seen",
- * so they are rewritten when they move by an hour or the status, problems or identity change.
- * Without this, every sync would rewrite every device.
- */
-function hour(time: Date | null): number | null {
-  return time === null ? null : Math.floor(time.getTime() / HOUR_MS);
-}
-
-// The owner's name comes only with host details, fetched for a few hosts: it is kept (Employee
-// upsert) but not part of the hash, or every detail fetch would look like a change.
-
-/**
- * A problem list is fixed by each problem's status, likely causes and remediation (texts come from
- * the vocabulary), so this short key names it; serialising the whole list (all cause texts) for
- * every host of every sync cost more than evaluating the host.
- */
-function problemsKey(problems: readonly Problem[]): string {
-  let key = "";
-  for (const p of problems) {
-    key += `${p.status}:${p.remediation.kind}:`;
-    for (const cause of p.causes) if (cause.likely) key += `${cause.code},`;
-    key += ";";
-  }
-  return key;
+  return `${mdmStatus ?? ""}|${lastEnrolledAt?.getTime() ?? ""}|${hourOf(seenTime ?? null) ?? ""}`;
 }
 
 const internedProblems = new Map<string, string>();
 /** One JSON string per distinct problem list: 100,000 devices share a few dozen. */
-function internProblems(key: string, problems: readonly Problem[]): string {
+function internProblems(problems: readonly Problem[]): string {
+  const key = problemsKey(problems);
   const known = internedProblems.get(key);
   if (known !== undefined) return known;
   if (internedProblems.size > 10_000) internedProblems.clear();
@@ -393,75 +366,3 @@ function internProblems(key: string, problems: readonly Problem[]): string {
   internedProblems.set(key, json);
   return json;
 }
-
-/**
- * What a re-sync compares to decide that nothing changed. Not a security boundary, so a fast 53-bit
- * hash (cyrb53's mixing) replaces a cryptographic one, fed field by field (numbers as numbers, not
- * text) so that hashing 100,000 hosts builds no strings at all. A collision could only hide a change
- * of non-status facts (status and problems are hashed too), with odds of 2^-53 per change.
- */
-function snapshotHash(record: FleetHostRecord, status: string, problemsKey: string, everMdmEnrolled: boolean): string {
-  const s = record.snapshot;
-  return cyrb53Fields([
-    record.uuid,
-    record.serial,
-    record.name,
-    record.osVersion,
-    record.teamName,
-    record.ownerEmail,
-    s.platform,
-    hour(s.seenTime),
-    hour(s.detailUpdatedAt),
-    s.lastEnrolledAt?.getTime(),
-    s.mdm === null ? 0 : 1,
-    s.mdm?.enrollmentStatus,
-    s.lastMdmEnrolledAt?.getTime(),
-    hour(s.lastMdmCheckedInAt),
-    everMdmEnrolled ? 1 : 0,
-    status,
-    problemsKey,
-    // Decimal: V8 writes it several times faster than any other radix.
-  ]).toString();
-}
-
-/**
- * cyrb53 (bryc, public domain) over a list of fields, mixing numbers as two 32-bit halves instead of
- * their text. Each field ends with a marker no UTF-16 unit can take and "none" has its own, so
- * moving text from one field to the next or null becoming "" changes the hash. The state lives in
- * locals: stored in object fields, int32 values outside the small-integer range would be boxed on
- * every character.
- */
-function cyrb53Fields(fields: readonly (string | number | null | undefined)[]): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (const field of fields) {
-    if (field === null || field === undefined) {
-      h1 = Math.imul(h1 ^ NONE, 2654435761);
-      h2 = Math.imul(h2 ^ NONE, 1597334677);
-      continue;
-    }
-    if (typeof field === "number") {
-      const low = field >>> 0;
-      const high = Math.floor(field / 4294967296) >>> 0;
-      h1 = Math.imul(h1 ^ low, 2654435761);
-      h2 = Math.imul(h2 ^ low, 1597334677);
-      h1 = Math.imul(h1 ^ high, 2654435761);
-      h2 = Math.imul(h2 ^ high, 1597334677);
-    } else {
-      for (let i = 0; i < field.length; i++) {
-        const unit = field.charCodeAt(i);
-        h1 = Math.imul(h1 ^ unit, 2654435761);
-        h2 = Math.imul(h2 ^ unit, 1597334677);
-      }
-    }
-    h1 = Math.imul(h1 ^ END, 2654435761);
-    h2 = Math.imul(h2 ^ END, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-const END = 0x7fff_fff1;
-const NONE = 0x7fff_fff2;
