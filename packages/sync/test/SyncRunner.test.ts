@@ -157,6 +157,80 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     expect(await h.t.db.prisma.statusEvent.count()).toBe(400 - offlineBefore);
   });
 
+  it("does not undo an admin's unenrolment of a device it decided before the admin acted", async () => {
+    await h.runner.run();
+    const { prisma } = h.t.db;
+    // A device of the first page (50 hosts) that the next sync moves to OFFLINE from the list alone
+    // (Apple hosts wait for their details): decided when the sync pauses there, not yet written
+    // (PGlite stages until the fetch ends; PostgreSQL sends its first batch at 64 writes).
+    const firstPage = [...h.sim.model.hostIds()].sort((a, b) => a - b).slice(0, 50);
+    const target = await prisma.device.findFirstOrThrow({
+      where: {
+        fleetHostId: { in: firstPage },
+        status: { not: "OFFLINE" },
+        platform: { notIn: ["darwin", "ios", "ipados"] },
+      },
+      orderBy: { fleetHostId: "desc" },
+    });
+    const changing = await prisma.device.count({ where: { status: { not: "OFFLINE" } } });
+    goOffline(h);
+    const gate = pauseAfterPages(h, 1);
+    const syncing = h.runner.run();
+    try {
+      await gate.paused;
+      const outcome = await h.unenrollment.unenroll([target.id], {
+        by: "ADMIN",
+        actor: "admin",
+        resendInvitation: false,
+      });
+      expect(outcome).toMatchObject({ unenrolled: 1, failures: [] });
+    } finally {
+      gate.release();
+    }
+    const run = await syncing;
+    expect(run).toMatchObject({ state: "SUCCEEDED", error: null, transitions: changing - 1 });
+    const after = await prisma.device.findUniqueOrThrow({ where: { id: target.id } });
+    expect(after).toMatchObject({ status: "UNENROLLED", purgedBy: "ADMIN" });
+    const history = await prisma.statusEvent.findMany({ where: { deviceId: target.id }, orderBy: { seq: "asc" } });
+    expect(history.map((e) => [e.from, e.to])).toEqual([
+      [null, target.status],
+      [target.status, "UNENROLLED"],
+    ]);
+    // The next sync knows of the unenrolment (and Fleet no longer lists the host): it stays unenrolled.
+    await h.runner.run();
+    expect(await prisma.device.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({
+      status: "UNENROLLED",
+      missingFromFleetAt: expect.any(Date),
+    });
+    expect(await prisma.statusEvent.count({ where: { deviceId: target.id } })).toBe(2);
+  });
+
+  it("a host deleted from Fleet between its page and its details is skipped, not a failed sync", async () => {
+    await h.runner.run();
+    goOffline(h); // silent agents: the Apple hosts need their details (MDM check-ins)
+    const original = h.fleet.getHost.bind(h.fleet);
+    let deleted: number | undefined;
+    h.fleet.getHost = (id, signal) => {
+      if (deleted === undefined) {
+        deleted = id;
+        h.sim.model.removeHost(id); // the simulator answers this request with its 404
+      }
+      return original(id, signal);
+    };
+    const before = await h.t.db.prisma.device.findMany({ orderBy: { fleetHostId: "asc" } });
+    const run = await h.runner.run();
+    h.fleet.getHost = original;
+    expect(run).toMatchObject({ state: "SUCCEEDED", error: null });
+    if (deleted === undefined) throw new Error("no host needed details");
+    expect(run.hostsSeen).toBe(199);
+    // Fleet said it is gone: marked missing like a host it no longer lists, its status left as it was.
+    const was = before.find((d) => d.fleetHostId === deleted);
+    expect(await device(deleted)).toMatchObject({ status: was?.status, missingFromFleetAt: expect.any(Date) });
+    expect(await h.t.db.prisma.device.count({ where: { status: "OFFLINE" } })).toBe(
+      199 + (was?.status === "OFFLINE" ? 1 : 0),
+    );
+  });
+
   it("marks a device that disappears from Fleet instead of deleting it", async () => {
     await h.runner.run();
     const [gone] = h.sim.model.hostIds();

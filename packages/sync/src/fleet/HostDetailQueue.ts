@@ -1,4 +1,4 @@
-import type { FleetClient } from "./FleetClient.ts";
+import { type FleetClient, FleetFetchError } from "./FleetClient.ts";
 import { type FleetHostRecord, toHostRecord } from "./FleetHostRecord.ts";
 import type { FleetListHost } from "./FleetSchemas.ts";
 
@@ -7,6 +7,8 @@ import type { FleetListHost } from "./FleetSchemas.ts";
  * page whose hosts need details is not held up by them, so detail round trips overlap the list
  * instead of adding to it. Each detailed host is handed to `onRecord` as its details arrive. The
  * first failure stops the queue (outstanding requests are aborted) and is thrown by `drain()`.
+ * A host whose details are gone (404) was deleted after its page was listed (an admin unenrolled
+ * it meanwhile, say): it is skipped, not a failure, and the sync marks it missing from Fleet.
  */
 export class HostDetailQueue {
   private readonly waiting: FleetListHost[] = [];
@@ -17,6 +19,8 @@ export class HostDetailQueue {
   private stopped = false;
   private readonly abortController = new AbortController();
   private idle: (() => void) | null = null;
+  /** Hosts skipped because Fleet no longer had them when their details were asked for. */
+  vanished = 0;
 
   constructor(
     private readonly fleet: Pick<FleetClient, "getHost" | "detailRequestsInFlight">,
@@ -63,6 +67,10 @@ export class HostDetailQueue {
           this.onRecord(toHostRecord(host, detail));
         })
         .catch((error: unknown) => {
+          if (error instanceof FleetFetchError && error.kind === "not_found") {
+            this.vanished++;
+            return;
+          }
           if (this.failure) return;
           this.failure = { error };
           this.abort();

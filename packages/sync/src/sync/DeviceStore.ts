@@ -171,6 +171,12 @@ function writesSource(writes: DeviceWrite[], firstOrd = 0): { sql: string; param
  * Upserts the devices of `source` (rows named like SyncStagedDevice, alias `s`). Owners must exist
  * already (upsertOwners): devices find them by e-mail. A status that stays the same keeps its start
  * time; a new row gets its id here. `$now` is the parameter holding the sync's time.
+ *
+ * A write was decided from the status the device had when its state was read (`previousStatus`,
+ * null for a device not stored then). If the row no longer has that status, someone changed it
+ * since (an admin unenrolled it while the sync was still paging Fleet, an employee's "check again"
+ * wrote it): the write is dropped rather than undo their change, and the next sync decides again.
+ * The rows are locked first, so a change committed while this statement waits is seen too.
  */
 function upsertDevicesSql(source: string, now: string): string {
   return `INSERT INTO "Device" (id, "fleetHostId", uuid, serial, name, platform, "osVersion", "ownerId", status,
@@ -184,7 +190,11 @@ function upsertDevicesSql(source: string, now: string): string {
        s."snapshotHash", NULL, CASE WHEN s."detailsKey" IS NULL THEN NULL ELSE ${now}::timestamp(3) END,
        s."detailsKey", ${now}::timestamp(3), ${now}::timestamp(3)
      FROM ${source}
+     LEFT JOIN LATERAL (
+       SELECT d.status::text AS status FROM "Device" d WHERE d."fleetHostId" = s."fleetHostId" FOR UPDATE
+     ) AS stored ON true
      LEFT JOIN "Employee" e ON e.email = s."ownerEmail"
+     WHERE stored.status IS NOT DISTINCT FROM s."previousStatus"
      ON CONFLICT ("fleetHostId") DO UPDATE SET
        uuid = EXCLUDED.uuid, serial = EXCLUDED.serial, name = EXCLUDED.name, platform = EXCLUDED.platform,
        "osVersion" = EXCLUDED."osVersion", "ownerId" = EXCLUDED."ownerId", status = EXCLUDED.status,
@@ -200,7 +210,10 @@ function upsertDevicesSql(source: string, now: string): string {
        "updatedAt" = EXCLUDED."updatedAt"`;
 }
 
-/** One StatusEvent per transition of `source`, in `ord` order; returns the highest seq and the count. */
+/**
+ * One StatusEvent per transition of `source`, in `ord` order, for the devices whose rows hold the
+ * write (upsertDevicesSql drops a stale one); returns the highest seq and the count.
+ */
 function insertEventsSql(source: string, now: string, syncRunId: string): string {
   return `WITH inserted AS (
        INSERT INTO "StatusEvent" ("deviceId", "from", "to", reasons, at, "syncRunId")
@@ -208,6 +221,7 @@ function insertEventsSql(source: string, now: string, syncRunId: string): string
               ${now}::timestamp(3), ${syncRunId}::uuid
        FROM ${source}
        JOIN "Device" d ON d."fleetHostId" = s."fleetHostId"
+         AND d.status = s.status::"EnrollmentStatus" AND d."updatedAt" = ${now}::timestamp(3)
        WHERE s."previousStatus" IS DISTINCT FROM s.status
        ORDER BY s.ord
        RETURNING seq)

@@ -227,6 +227,12 @@ export class SyncRunner {
       } finally {
         details.abort();
       }
+      if (details.vanished > 0) {
+        this.options.logger.info(
+          { syncRunId: runId, hosts: details.vanished },
+          "hosts deleted from Fleet while the sync ran; marked missing",
+        );
+      }
       // Phase 2: the fetch succeeded; commit. Subscribers hear of each commit once it is durable.
       await writes.commit(runId, now, (result) => {
         transitions += result.transitions;
