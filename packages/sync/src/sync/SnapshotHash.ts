@@ -13,6 +13,10 @@ export function hourOf(time: Date | null): number | null {
   return time === null ? null : Math.floor(time.getTime() / HOUR_MS);
 }
 
+export function epochMs(time: Date | null): number | null {
+  return time === null ? null : time.getTime();
+}
+
 /**
  * A problem list is fixed by each problem's status, likely causes and remediation (texts come from
  * the vocabulary), so this short key names it; serialising the whole list (all cause texts) for
@@ -29,9 +33,6 @@ export function problemsKey(problems: readonly Problem[]): string {
   return key;
 }
 
-// The owner's name comes only with host details, fetched for a few hosts: it is kept (Employee
-// upsert) but not part of the hash, or every detail fetch would look like a change.
-
 /**
  * What a re-sync compares to decide that nothing changed. Not a security boundary, so a fast 53-bit
  * hash (cyrb53's mixing) replaces a cryptographic one, fed field by field (numbers as numbers, not
@@ -41,7 +42,9 @@ export function problemsKey(problems: readonly Problem[]): string {
  * The value is cyrb53 over the field list [uuid, serial, name, osVersion, teamName, ownerEmail,
  * platform, hour(seen), hour(detail updated), last enrolled, MDM present (1/0), MDM status, last MDM
  * enrolled, hour(last MDM check-in), ever MDM enrolled (1/0), status, problemsKey]: stored hashes
- * from before it streamed the fields stay valid (a table test holds it to the list form).
+ * from before it streamed the fields stay valid (a table test holds it to the list form). The
+ * owner's name comes only with host details, fetched for a few hosts: it is kept (Employee upsert)
+ * but not hashed, or every detail fetch would look like a change.
  */
 export function snapshotHash(
   record: FleetHostRecord,
@@ -60,10 +63,10 @@ export function snapshotHash(
   text(s.platform);
   num(hourOf(s.seenTime));
   num(hourOf(s.detailUpdatedAt));
-  num(s.lastEnrolledAt === null ? null : s.lastEnrolledAt.getTime());
+  num(epochMs(s.lastEnrolledAt));
   num(s.mdm === null ? 0 : 1);
   text(s.mdm === null ? null : s.mdm.enrollmentStatus);
-  num(s.lastMdmEnrolledAt === null ? null : s.lastMdmEnrolledAt.getTime());
+  num(epochMs(s.lastMdmEnrolledAt));
   num(hourOf(s.lastMdmCheckedInAt));
   num(everMdmEnrolled ? 1 : 0);
   text(status);

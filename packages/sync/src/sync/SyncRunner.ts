@@ -22,7 +22,7 @@ import {
   upsertOwners,
   writeDeviceBatch,
 } from "./DeviceStore.ts";
-import { hourOf, problemsKey, snapshotHash } from "./SnapshotHash.ts";
+import { epochMs, hourOf, problemsKey, snapshotHash } from "./SnapshotHash.ts";
 import { openSyncDeviceWrites } from "./SyncDeviceWrites.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
 
@@ -336,10 +336,6 @@ export class SyncRunner {
       previousStatus: previous?.status ?? null,
     };
   }
-}
-
-function epochMs(time: Date | null): number | null {
-  return time === null ? null : time.getTime();
 }
 
 function lastContact(snapshot: HostSnapshot): number {
