@@ -1,5 +1,6 @@
 import { DATABASE_KINDS } from "@enrollwatch/db/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SyncRunner } from "../src/index.ts";
 import { createSyncHarness, DAY_MS, type SyncHarness } from "./SyncHarness.ts";
 
 describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
@@ -203,6 +204,56 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
       missingFromFleetAt: expect.any(Date),
     });
     expect(await prisma.statusEvent.count({ where: { deviceId: target.id } })).toBe(2);
+  });
+
+  it("an employee's check again answers what the device holds when an admin unenrolled it meanwhile", async () => {
+    await h.runner.run();
+    const { prisma } = h.t.db;
+    const target = await prisma.device.findFirstOrThrow({
+      where: { status: "ENROLLED", platform: { notIn: ["darwin", "ios", "ipados"] } },
+      orderBy: { fleetHostId: "asc" },
+    });
+    // Its facts change, so the check has a write to make (it goes OFFLINE).
+    h.sim.model.setState(target.fleetHostId, "OFFLINE");
+    h.sim.clock.advance(8 * DAY_MS);
+    // The admin acts after the check read the device and before it writes (at its owners statement).
+    const connect = h.t.db.connect.bind(h.t.db);
+    let adminActed = false;
+    h.t.db.connect = async () => {
+      const conn = await connect();
+      return {
+        ...conn,
+        query: async (text, params) => {
+          if (!adminActed && text.trimStart().startsWith('INSERT INTO "Employee"')) {
+            adminActed = true;
+            const outcome = await h.unenrollment.unenroll([target.id], {
+              by: "ADMIN",
+              actor: "admin",
+              resendInvitation: false,
+            });
+            expect(outcome).toMatchObject({ unenrolled: 1, failures: [] });
+          }
+          return conn.query(text, params);
+        },
+      };
+    };
+    let answer: Awaited<ReturnType<SyncRunner["syncDevice"]>>;
+    try {
+      answer = await h.runner.syncDevice(target.fleetHostId);
+    } finally {
+      h.t.db.connect = connect;
+    }
+    expect(adminActed).toBe(true);
+    expect(answer).toEqual({ status: "UNENROLLED", changed: false });
+    expect(await prisma.device.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({
+      status: "UNENROLLED",
+      purgedBy: "ADMIN",
+    });
+    const history = await prisma.statusEvent.findMany({ where: { deviceId: target.id }, orderBy: { seq: "asc" } });
+    expect(history.map((e) => [e.from, e.to])).toEqual([
+      [null, "ENROLLED"],
+      ["ENROLLED", "UNENROLLED"],
+    ]);
   });
 
   it("a host deleted from Fleet between its page and its details is skipped, not a failed sync", async () => {

@@ -241,19 +241,23 @@ export async function writeDeviceBatch(
   writes: DeviceWrite[],
   syncRunId: string | null,
   now: Date,
-): Promise<BatchResult> {
-  if (writes.length === 0) return { maxSeq: null, transitions: 0 };
+): Promise<BatchResult & { written: number }> {
+  if (writes.length === 0) return { maxSeq: null, transitions: 0, written: 0 };
   const source = writesSource(writes);
   const next = source.params.length;
   return conn.transaction(async (tx) => {
-    await tx.query(upsertDevicesSql(source.sql, `$${next + 1}`), [...source.params, ts(now)]);
-    if (!writes.some(isTransition)) return { maxSeq: null, transitions: 0 };
+    const [upserted] = await tx.query<{ n: number }>(
+      `WITH upserted AS (${upsertDevicesSql(source.sql, `$${next + 1}`)} RETURNING 1) SELECT count(*)::int AS n FROM upserted`,
+      [...source.params, ts(now)],
+    );
+    const written = upserted?.n ?? 0;
+    if (written === 0 || !writes.some(isTransition)) return { maxSeq: null, transitions: 0, written };
     await lockStatusEventWriters(tx);
     const [row] = await tx.query<{ max: string | null; n: number }>(
       insertEventsSql(source.sql, `$${next + 1}`, `$${next + 2}`),
       [...source.params, ts(now), syncRunId],
     );
-    return batchResult(row);
+    return { ...batchResult(row), written };
   });
 }
 

@@ -27,6 +27,8 @@ import { openSyncDeviceWrites } from "./SyncDeviceWrites.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
 
 const DAY_MS = 86_400_000;
+/** Decisions one "check again" makes before it stops racing another writer of the same device. */
+const DEVICE_CHECK_ATTEMPTS = 3;
 const APPLE_PLATFORMS = new Set(["darwin", "ios", "ipados"]);
 
 export interface SyncRunnerOptions {
@@ -128,28 +130,38 @@ export class SyncRunner {
   /**
    * Re-evaluates one device from its host details right away (the employee's "check again"),
    * writing it and its transition like a full sync would. Returns its status, or null when Fleet
-   * does not know the host.
+   * does not know the host. The answer is what the device holds afterwards: when someone changed
+   * it between this read and this write (an admin unenrolled it), the write is dropped (see
+   * upsertDevicesSql) and the device decided again from what they wrote.
    */
   async syncDevice(fleetHostId: number): Promise<{ status: string; changed: boolean } | null> {
     const { db, fleet, publisher } = this.options;
     const now = this.now();
-    const settings = await loadSettings(db.prisma);
+    const engineSettings = toEngineSettings(await loadSettings(db.prisma));
+    let record: FleetHostRecord;
+    try {
+      record = await fleet.getHostRecord(fleetHostId);
+    } catch (error) {
+      if (error instanceof FleetFetchError && error.kind === "not_found") return null;
+      throw error;
+    }
     const conn = await db.connect();
     try {
-      const [previous] = await loadDeviceStates(conn, { fleetHostId });
-      let record: FleetHostRecord;
-      try {
-        record = await fleet.getHostRecord(fleetHostId);
-      } catch (error) {
-        if (error instanceof FleetFetchError && error.kind === "not_found") return null;
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        const [previous] = await loadDeviceStates(conn, { fleetHostId });
+        // A detailed record is not changed by diff, so each attempt decides from the same facts.
+        const write = this.diff(record, previous, engineSettings, now);
+        if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
+        await upsertOwners(conn, [write]);
+        const result = await writeDeviceBatch(conn, [write], null, now);
+        if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
+        if (result.written > 0) return { status: write.status, changed: isTransition(write) };
+        if (attempt === DEVICE_CHECK_ATTEMPTS) {
+          // Changed under us every time: answer what the device holds now.
+          const [stored] = await loadDeviceStates(conn, { fleetHostId });
+          return { status: stored?.status ?? write.status, changed: false };
+        }
       }
-      const write = this.diff(record, previous, toEngineSettings(settings), now);
-      if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
-      await upsertOwners(conn, [write]);
-      const result = await writeDeviceBatch(conn, [write], null, now);
-      if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
-      return { status: write.status, changed: isTransition(write) };
     } finally {
       await conn.release();
     }
