@@ -78,7 +78,10 @@ export class FleetClient {
   async *listHostPages(signal?: AbortSignal): AsyncGenerator<FleetListHost[]> {
     const prefetch = new AbortController();
     const pageSignal = signal ? AbortSignal.any([signal, prefetch.signal]) : prefetch.signal;
-    const fetchPage = (after: number): Promise<{ path: string; body: unknown }> => {
+    // The next page is kept as the bytes that arrived and parsed only when its turn comes: parsed
+    // on arrival, its thousand host objects would wait out the caller's work on this page (and in
+    // a first sync the database's pace), outliving the young generation into the old one.
+    const fetchPage = (after: number): Promise<{ path: string; bytes: Uint8Array }> => {
       const query = new URLSearchParams({
         page: "0",
         per_page: String(this.perPage),
@@ -88,15 +91,16 @@ export class FleetClient {
         device_mapping: "true",
       });
       const path = `/api/v1/fleet/hosts?${query}`;
-      const pending = this.getParsed(path, pageSignal).then((body) => ({ path, body }));
+      const pending = this.request("GET", path, pageSignal).then((bytes) => ({ path, bytes }));
       pending.catch(() => {}); // handled when awaited; never an unhandled rejection if abandoned
       return pending;
     };
     try {
       let after = 0;
-      let next: Promise<{ path: string; body: unknown }> | null = fetchPage(after);
+      let next: Promise<{ path: string; bytes: Uint8Array }> | null = fetchPage(after);
       while (next) {
-        const { path, body }: { path: string; body: unknown } = await next;
+        const { path, bytes }: { path: string; bytes: Uint8Array } = await next;
+        const body = parseJsonBody(path, bytes);
         const rawHosts: unknown = (body as { hosts?: unknown }).hosts;
         const lastRaw = Array.isArray(rawHosts) ? (rawHosts.at(-1) as { id?: unknown } | undefined)?.id : undefined;
         next =
@@ -159,12 +163,7 @@ export class FleetClient {
   }
 
   private async getParsed(path: string, signal?: AbortSignal): Promise<unknown> {
-    const text = await this.request("GET", path, signal);
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new FleetFetchError("malformed", `Fleet sent a response that is not JSON for GET ${stripQuery(path)}.`);
-    }
+    return parseJsonBody(path, await this.request("GET", path, signal));
   }
 
   private validate<S extends z.ZodType>(path: string, body: unknown, schema: S): z.output<S> {
@@ -194,7 +193,7 @@ export class FleetClient {
   }
 
   /** One call with retries: 429 waits Retry-After, 5xx/timeouts/network back off exponentially with jitter. */
-  private async request(method: string, path: string, signal?: AbortSignal): Promise<string> {
+  private async request(method: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
     const label = `${method} ${stripQuery(path)}`;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(method, path, label, signal);
@@ -218,7 +217,7 @@ export class FleetClient {
     label: string,
     signal?: AbortSignal,
   ): Promise<
-    { ok: true; body: string } | { ok: false; error: FleetFetchError; retryable: boolean; retryAfterMs?: number }
+    { ok: true; body: Uint8Array } | { ok: false; error: FleetFetchError; retryable: boolean; retryAfterMs?: number }
   > {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let response: Response;
@@ -237,7 +236,7 @@ export class FleetClient {
     } catch (error) {
       return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
     }
-    if (response.ok) return { ok: true, body: jsonTextFromUtf8(bytes) };
+    if (response.ok) return { ok: true, body: bytes };
     const body = new TextDecoder().decode(bytes);
     const status = response.status;
     if (status === 401 || status === 403) {
@@ -312,6 +311,15 @@ function parseRetryAfter(header: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** A response body as JSON; a body that is not JSON is a malformed response. */
+function parseJsonBody(path: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(jsonTextFromUtf8(bytes));
+  } catch {
+    throw new FleetFetchError("malformed", `Fleet sent a response that is not JSON for GET ${stripQuery(path)}.`);
+  }
 }
 
 function stripQuery(path: string): string {
