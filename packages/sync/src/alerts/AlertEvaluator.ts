@@ -99,8 +99,7 @@ export class AlertEvaluator {
    * the seeding is remembered as an audit entry, not inferred from an empty table.
    */
   async seedDefaultRules(): Promise<number> {
-    const conn = await this.options.db.connect();
-    try {
+    return this.options.db.withConnection(async (conn) => {
       return await conn.transaction(async (tx) => {
         await tx.query("SELECT pg_advisory_xact_lock($1)", [SEED_LOCK]);
         const [seeded] = await tx.query(`SELECT 1 FROM "AuditEntry" WHERE action = 'alertRule.seedDefaults' LIMIT 1`);
@@ -134,16 +133,13 @@ export class AlertEvaluator {
         );
         return DEFAULT_ALERT_RULES.length;
       });
-    } finally {
-      await conn.release();
-    }
+    });
   }
 
   private async evaluateOnce(): Promise<EvaluationResult> {
     const started = performance.now();
     const now = this.now();
-    const conn = await this.options.db.connect();
-    try {
+    return this.options.db.withConnection(async (conn) => {
       const rules = await loadRules(conn);
       const statuses = [...new Set(rules.filter((r) => r.enabled).flatMap((r) => r.statuses))];
       const devices = statuses.length === 0 ? [] : await loadCandidates(conn, statuses);
@@ -213,9 +209,7 @@ export class AlertEvaluator {
         this.options.logger.info(result, "alerts evaluated");
       }
       return result;
-    } finally {
-      await conn.release();
-    }
+    });
   }
 
   /** The rules' immediate admin e-mails (one per recipient per evaluation) and employee reminders. */

@@ -66,8 +66,7 @@ export class AlertTriage {
     update: (now: Date) => { sql: string; params: unknown[] },
   ): Promise<TriageResult> {
     const now = this.now();
-    const conn = await this.db.connect();
-    try {
+    return this.db.withConnection(async (conn) => {
       const result = await conn.transaction(async (tx): Promise<TriageResult & { maxSeq?: bigint | null }> => {
         await lockAlertEventWriters(tx);
         const [alert] = await tx.query<{ state: string }>(
@@ -102,8 +101,6 @@ export class AlertTriage {
       if (result.ok && result.maxSeq != null) this.publisher.publish("alerts", { upToSeq: result.maxSeq.toString() });
       if (result.ok) return { ok: true, deliveries: result.deliveries };
       return result;
-    } finally {
-      await conn.release();
-    }
+    });
   }
 }

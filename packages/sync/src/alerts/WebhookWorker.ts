@@ -107,16 +107,12 @@ export class WebhookWorker {
   }
 
   private async scan(): Promise<void> {
-    const conn = await this.options.db.connect();
-    let due: { webhookId: string }[];
-    try {
-      due = await conn.query<{ webhookId: string }>(
+    const due = await this.options.db.withConnection((conn) =>
+      conn.query<{ webhookId: string }>(
         `SELECT DISTINCT "webhookId" FROM "WebhookDelivery" WHERE state = 'PENDING' AND "nextAttemptAt" <= $1::timestamp(3)`,
         [ts(this.now())],
-      );
-    } finally {
-      await conn.release();
-    }
+      ),
+    );
     for (const { webhookId } of due) {
       const free = this.slots - (this.inFlight.get(webhookId) ?? 0);
       if (free <= 0 || this.stopped) continue;
@@ -129,8 +125,7 @@ export class WebhookWorker {
     const now = this.now();
     // Long enough for one attempt and its bookkeeping; a crashed instance's rows return after it.
     const leaseUntil = new Date(now.getTime() + this.timeoutMs * 3 + 30_000);
-    const conn = await this.options.db.connect();
-    try {
+    return this.options.db.withConnection(async (conn) => {
       return await conn.query<ClaimedDelivery>(
         `WITH due AS (
            SELECT d.id FROM "WebhookDelivery" d
@@ -143,9 +138,7 @@ export class WebhookWorker {
          RETURNING d.id, d."webhookId", d.body, d.attempts, w.url, w.secret`,
         [webhookId, ts(now), limit, ts(leaseUntil)],
       );
-    } finally {
-      await conn.release();
-    }
+    });
   }
 
   private launch(delivery: ClaimedDelivery): void {
@@ -178,9 +171,8 @@ export class WebhookWorker {
     // ±20% jitter, so receivers coming back from an outage are not hit by every retry at once.
     const next = new Date(at.getTime() + Math.round(backoff * (0.8 + Math.random() * 0.4)));
     const state = outcome.ok ? "DELIVERED" : failed ? "FAILED" : "PENDING";
-    const conn = await this.options.db.connect();
-    try {
-      await conn.query(
+    await this.options.db.withConnection((conn) =>
+      conn.query(
         `UPDATE "WebhookDelivery" SET state = $2::"WebhookDeliveryState", attempts = $3, "lastAttemptAt" = $4::timestamp(3),
            "lastStatus" = $5, "lastResponse" = $6, "lastError" = $7, "nextAttemptAt" = $8::timestamp(3), "deliveredAt" = $9::timestamp(3)
          WHERE id = $1`,
@@ -195,10 +187,8 @@ export class WebhookWorker {
           ts(outcome.ok || failed ? at : next),
           outcome.ok ? ts(at) : null,
         ],
-      );
-    } finally {
-      await conn.release();
-    }
+      ),
+    );
     if (!outcome.ok) {
       this.options.logger.warn(
         {

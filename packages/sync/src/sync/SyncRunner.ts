@@ -145,8 +145,7 @@ export class SyncRunner {
       if (error instanceof FleetFetchError && error.kind === "not_found") return null;
       throw error;
     }
-    const conn = await db.connect();
-    try {
+    return db.withConnection(async (conn) => {
       for (let attempt = 1; ; attempt++) {
         const [previous] = await loadDeviceStates(conn, { fleetHostId });
         // A detailed record is not changed by diff, so each attempt decides from the same facts.
@@ -162,9 +161,7 @@ export class SyncRunner {
           return { status: stored?.status ?? write.status, changed: false };
         }
       }
-    } finally {
-      await conn.release();
-    }
+    });
   }
 
   private async sync(runId: string, settings: Settings, now: Date) {

@@ -78,8 +78,7 @@ export class SyncScheduler {
   private async checkDeviceLocked(
     fleetHostId: number,
   ): Promise<{ ran: true; status: string; changed: boolean } | { ran: false; reason: string }> {
-    const conn = await this.db.connect();
-    try {
+    return this.db.withConnection(async (conn) => {
       if (!(await tryLock(conn))) return { ran: false, reason: "a sync is running and will check the device" };
       try {
         const result = await this.runner.syncDevice(fleetHostId);
@@ -88,9 +87,7 @@ export class SyncScheduler {
       } finally {
         await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
       }
-    } finally {
-      await conn.release();
-    }
+    });
   }
 
   private async tick(): Promise<void> {
@@ -123,8 +120,7 @@ export class SyncScheduler {
   }
 
   private async runLocked(trigger: string): Promise<SyncAttempt> {
-    const conn = await this.db.connect();
-    try {
+    return this.db.withConnection(async (conn) => {
       if (!(await tryLock(conn))) return { ran: false, reason: "another instance is syncing" };
       try {
         // Holding the lock, no run can be in progress: a RUNNING one was cut off (its instance died).
@@ -143,9 +139,7 @@ export class SyncScheduler {
       } finally {
         await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
       }
-    } finally {
-      await conn.release();
-    }
+    });
   }
 
   private async runAfterSync(): Promise<void> {
