@@ -176,6 +176,7 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     const changing = await prisma.device.count({ where: { status: { not: "OFFLINE" } } });
     goOffline(h);
     const gate = pauseAfterPages(h, 1);
+    const syncNow = h.now();
     const syncing = h.runner.run();
     try {
       await gate.paused;
@@ -190,6 +191,8 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     }
     const run = await syncing;
     expect(run).toMatchObject({ state: "SUCCEEDED", error: null, transitions: changing - 1 });
+    // What the run reports as written is what the database holds from it, not the dropped write.
+    expect(run.devicesWritten).toBe(await prisma.device.count({ where: { updatedAt: syncNow } }));
     const after = await prisma.device.findUniqueOrThrow({ where: { id: target.id } });
     expect(after).toMatchObject({ status: "UNENROLLED", purgedBy: "ADMIN" });
     const history = await prisma.statusEvent.findMany({ where: { deviceId: target.id }, orderBy: { seq: "asc" } });

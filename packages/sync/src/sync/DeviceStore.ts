@@ -210,6 +210,11 @@ function upsertDevicesSql(source: string, now: string): string {
        "updatedAt" = EXCLUDED."updatedAt"`;
 }
 
+/** upsertDevicesSql, answering how many devices it wrote (the writes it dropped are not counted). */
+function countedUpsertDevicesSql(source: string, now: string): string {
+  return `WITH upserted AS (${upsertDevicesSql(source, now)} RETURNING 1) SELECT count(*)::int AS n FROM upserted`;
+}
+
 /**
  * One StatusEvent per transition of `source`, in `ord` order, for the devices whose rows hold the
  * write (upsertDevicesSql drops a stale one); returns the highest seq and the count.
@@ -246,10 +251,10 @@ export async function writeDeviceBatch(
   const source = writesSource(writes);
   const next = source.params.length;
   return conn.transaction(async (tx) => {
-    const [upserted] = await tx.query<{ n: number }>(
-      `WITH upserted AS (${upsertDevicesSql(source.sql, `$${next + 1}`)} RETURNING 1) SELECT count(*)::int AS n FROM upserted`,
-      [...source.params, ts(now)],
-    );
+    const [upserted] = await tx.query<{ n: number }>(countedUpsertDevicesSql(source.sql, `$${next + 1}`), [
+      ...source.params,
+      ts(now),
+    ]);
     const written = upserted?.n ?? 0;
     if (written === 0 || !writes.some(isTransition)) return { maxSeq: null, transitions: 0, written };
     await lockStatusEventWriters(tx);
@@ -266,15 +271,19 @@ export async function writeDeviceBatch(
  * events: a sync on PostgreSQL writes its devices this way as it decides them, inside the one
  * transaction it commits at the end (DeviceWriteTransaction).
  */
-export async function upsertDeviceWrites(conn: SqlConnection, writes: DeviceWrite[], now: Date): Promise<void> {
-  if (writes.length === 0) return;
+export async function upsertDeviceWrites(conn: SqlConnection, writes: DeviceWrite[], now: Date): Promise<number> {
+  if (writes.length === 0) return 0;
   // Owners need two columns only: no need to send the other twenty arrays twice.
   await conn.query(upsertOwnersSql(`unnest($1::text[], $2::text[]) AS s("ownerEmail", "ownerName")`), [
     writes.map((w) => w.ownerEmail),
     writes.map((w) => w.ownerName),
   ]);
   const source = writesSource(writes);
-  await conn.query(upsertDevicesSql(source.sql, `$${source.params.length + 1}`), [...source.params, ts(now)]);
+  const [upserted] = await conn.query<{ n: number }>(
+    countedUpsertDevicesSql(source.sql, `$${source.params.length + 1}`),
+    [...source.params, ts(now)],
+  );
+  return upserted?.n ?? 0;
 }
 
 /** A status transition a sync decided, kept until its events are inserted. */
@@ -340,10 +349,11 @@ export async function mergeStagedWrites(
   hasTransitions: boolean,
   syncRunId: string,
   now: Date,
-): Promise<BatchResult> {
+): Promise<BatchResult & { written: number }> {
   const source = `(SELECT * FROM "SyncStagedDevice" WHERE ord >= $1 AND ord < $2) AS s`;
   return conn.transaction(async (tx) => {
-    await tx.query(upsertDevicesSql(source, "$3"), [fromOrd, toOrd, ts(now)]);
+    const [upserted] = await tx.query<{ n: number }>(countedUpsertDevicesSql(source, "$3"), [fromOrd, toOrd, ts(now)]);
+    const written = upserted?.n ?? 0;
     let result: BatchResult = { maxSeq: null, transitions: 0 };
     if (hasTransitions) {
       await lockStatusEventWriters(tx);
@@ -355,7 +365,7 @@ export async function mergeStagedWrites(
       ]);
       result = batchResult(row);
     }
-    return result;
+    return { ...result, written };
   });
 }
 

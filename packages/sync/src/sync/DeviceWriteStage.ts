@@ -21,6 +21,7 @@ import { WriteBatches } from "./WriteBatches.ts";
 export class DeviceWriteStage implements SyncDeviceWrites {
   private readonly batchesWithTransitions = new Set<number>();
   private readonly batches: WriteBatches<DeviceWrite>;
+  private merged = 0;
 
   constructor(
     private readonly db: Database,
@@ -43,6 +44,10 @@ export class DeviceWriteStage implements SyncDeviceWrites {
     return this.batches.size;
   }
 
+  get written(): number {
+    return this.merged;
+  }
+
   add(write: DeviceWrite): void {
     if (isTransition(write)) this.batchesWithTransitions.add(Math.floor(this.size / this.batchSize));
     this.batches.push(write);
@@ -60,9 +65,11 @@ export class DeviceWriteStage implements SyncDeviceWrites {
     for (let from = 0, batch = 0; from < staged; from += this.batchSize, batch++) {
       const to = Math.min(from + this.batchSize, staged);
       const hasTransitions = this.batchesWithTransitions.has(batch);
-      onCommitted(
-        await this.db.withConnection((conn) => mergeStagedWrites(conn, from, to, hasTransitions, syncRunId, now)),
+      const { written, ...committed } = await this.db.withConnection((conn) =>
+        mergeStagedWrites(conn, from, to, hasTransitions, syncRunId, now),
       );
+      this.merged += written;
+      onCommitted(committed);
     }
     // Everything is committed and announced: failing to empty the stage must not fail the sync
     // (the next one empties it before staging anything).

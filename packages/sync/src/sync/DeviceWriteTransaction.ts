@@ -26,13 +26,16 @@ export class DeviceWriteTransaction implements SyncDeviceWrites {
   /** Transitions in decision order; small records sharing interned strings, not whole writes. */
   private readonly transitions: Transition[] = [];
   private conn: SqlConnection | null = null;
+  private upserted = 0;
 
   constructor(
     private readonly db: Database,
     private readonly batchSize: number,
     now: Date,
   ) {
-    this.batches = new WriteBatches(batchSize, (chunk) => upsertDeviceWrites(this.connection(), chunk, now));
+    this.batches = new WriteBatches(batchSize, async (chunk) => {
+      this.upserted += await upsertDeviceWrites(this.connection(), chunk, now);
+    });
   }
 
   open(): void {
@@ -50,6 +53,10 @@ export class DeviceWriteTransaction implements SyncDeviceWrites {
 
   get size(): number {
     return this.batches.size;
+  }
+
+  get written(): number {
+    return this.upserted;
   }
 
   add(write: DeviceWrite): void {

@@ -15,6 +15,11 @@ export interface SyncDeviceWrites {
   open(): void;
   /** Writes decided so far. */
   readonly size: number;
+  /**
+   * Devices the database took, once committed: a write dropped because its device changed after
+   * the sync read it (an admin unenrolled it) is not counted.
+   */
+  readonly written: number;
   add(write: DeviceWrite): void;
   /** Waits while the database falls behind; throws the first write failure. */
   keepUp(): Promise<void>;

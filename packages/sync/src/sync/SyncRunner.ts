@@ -290,7 +290,7 @@ export class SyncRunner {
       state,
       hostsSeen: seen.size,
       transitions,
-      devicesWritten: writes.size,
+      devicesWritten: writes.written,
       pendingUnenrollDeviceIds,
       unenrolled,
       error,
