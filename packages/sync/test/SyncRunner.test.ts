@@ -248,10 +248,10 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
     }
     expect(adminActed).toBe(true);
     expect(answer).toEqual({ status: "UNENROLLED", changed: false });
-    expect(await prisma.device.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({
-      status: "UNENROLLED",
-      purgedBy: "ADMIN",
-    });
+    // The admin's change stands as they wrote it: the facts fetched before it are not written over it.
+    const unenrolled = await prisma.device.findUniqueOrThrow({ where: { id: target.id } });
+    expect(unenrolled).toMatchObject({ status: "UNENROLLED", purgedBy: "ADMIN", snapshotHash: null });
+    expect(unenrolled.seenTime).toEqual(target.seenTime);
     const history = await prisma.statusEvent.findMany({ where: { deviceId: target.id }, orderBy: { seq: "asc" } });
     expect(history.map((e) => [e.from, e.to])).toEqual([
       [null, "ENROLLED"],

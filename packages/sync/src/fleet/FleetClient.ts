@@ -315,8 +315,9 @@ function parseRetryAfter(header: string | null): number | undefined {
 
 /** A response body as JSON; a body that is not JSON is a malformed response. */
 function parseJsonBody(path: string, bytes: Uint8Array): unknown {
+  const text = jsonTextFromUtf8(bytes);
   try {
-    return JSON.parse(jsonTextFromUtf8(bytes));
+    return JSON.parse(text);
   } catch {
     throw new FleetFetchError("malformed", `Fleet sent a response that is not JSON for GET ${stripQuery(path)}.`);
   }

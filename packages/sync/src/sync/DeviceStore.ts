@@ -355,7 +355,7 @@ export async function mergeStagedWrites(
     const [upserted] = await tx.query<{ n: number }>(countedUpsertDevicesSql(source, "$3"), [fromOrd, toOrd, ts(now)]);
     const written = upserted?.n ?? 0;
     let result: BatchResult = { maxSeq: null, transitions: 0 };
-    if (hasTransitions) {
+    if (hasTransitions && written > 0) {
       await lockStatusEventWriters(tx);
       const [row] = await tx.query<{ max: string | null; n: number }>(insertEventsSql(source, "$3", "$4"), [
         fromOrd,

@@ -27,8 +27,6 @@ import { openSyncDeviceWrites } from "./SyncDeviceWrites.ts";
 import type { UnenrollmentService } from "./UnenrollmentService.ts";
 
 const DAY_MS = 86_400_000;
-/** Decisions one "check again" makes before it stops racing another writer of the same device. */
-const DEVICE_CHECK_ATTEMPTS = 3;
 const APPLE_PLATFORMS = new Set(["darwin", "ios", "ipados"]);
 
 export interface SyncRunnerOptions {
@@ -130,13 +128,13 @@ export class SyncRunner {
   /**
    * Re-evaluates one device from its host details right away (the employee's "check again"),
    * writing it and its transition like a full sync would. Returns its status, or null when Fleet
-   * does not know the host. The answer is what the device holds afterwards: when someone changed
-   * it between this read and this write (an admin unenrolled it), the write is dropped (see
-   * upsertDevicesSql) and the device decided again from what they wrote.
+   * (or, afterwards, the database) does not know the device. The answer is what the device holds
+   * afterwards: when someone changed it between this read and this write (an admin unenrolled it),
+   * the write is dropped (see upsertDevicesSql), their change stands, and that is the answer; the
+   * facts fetched before their change are not written over it (the next sync decides again).
    */
   async syncDevice(fleetHostId: number): Promise<{ status: string; changed: boolean } | null> {
     const { db, fleet, publisher } = this.options;
-    const now = this.now();
     const engineSettings = toEngineSettings(await loadSettings(db.prisma));
     let record: FleetHostRecord;
     try {
@@ -145,22 +143,17 @@ export class SyncRunner {
       if (error instanceof FleetFetchError && error.kind === "not_found") return null;
       throw error;
     }
+    const now = this.now();
     return db.withConnection(async (conn) => {
-      for (let attempt = 1; ; attempt++) {
-        const [previous] = await loadDeviceStates(conn, { fleetHostId });
-        // A detailed record is not changed by diff, so each attempt decides from the same facts.
-        const write = this.diff(record, previous, engineSettings, now);
-        if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
-        await upsertOwners(conn, [write]);
-        const result = await writeDeviceBatch(conn, [write], null, now);
-        if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
-        if (result.written > 0) return { status: write.status, changed: isTransition(write) };
-        if (attempt === DEVICE_CHECK_ATTEMPTS) {
-          // Changed under us every time: answer what the device holds now.
-          const [stored] = await loadDeviceStates(conn, { fleetHostId });
-          return { status: stored?.status ?? write.status, changed: false };
-        }
-      }
+      const [previous] = await loadDeviceStates(conn, { fleetHostId });
+      const write = this.diff(record, previous, engineSettings, now);
+      if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
+      await upsertOwners(conn, [write]);
+      const result = await writeDeviceBatch(conn, [write], null, now);
+      if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
+      if (result.written > 0) return { status: write.status, changed: isTransition(write) };
+      const [stored] = await loadDeviceStates(conn, { fleetHostId });
+      return stored ? { status: stored.status, changed: false } : null;
     });
   }
 
