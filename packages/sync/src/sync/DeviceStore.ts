@@ -210,9 +210,16 @@ function upsertDevicesSql(source: string, now: string): string {
        "updatedAt" = EXCLUDED."updatedAt"`;
 }
 
-/** upsertDevicesSql, answering how many devices it wrote (the writes it dropped are not counted). */
-function countedUpsertDevicesSql(source: string, now: string): string {
-  return `WITH upserted AS (${upsertDevicesSql(source, now)} RETURNING 1) SELECT count(*)::int AS n FROM upserted`;
+/**
+ * Runs upsertDevicesSql on `conn` and answers how many devices it wrote (the writes it dropped are
+ * not counted). `now` names the parameter holding the sync's time among `params`.
+ */
+async function upsertDevices(conn: SqlConnection, source: string, now: string, params: unknown[]): Promise<number> {
+  const [upserted] = await conn.query<{ n: number }>(
+    `WITH upserted AS (${upsertDevicesSql(source, now)} RETURNING 1) SELECT count(*)::int AS n FROM upserted`,
+    params,
+  );
+  return upserted?.n ?? 0;
 }
 
 /**
@@ -251,11 +258,7 @@ export async function writeDeviceBatch(
   const source = writesSource(writes);
   const next = source.params.length;
   return conn.transaction(async (tx) => {
-    const [upserted] = await tx.query<{ n: number }>(countedUpsertDevicesSql(source.sql, `$${next + 1}`), [
-      ...source.params,
-      ts(now),
-    ]);
-    const written = upserted?.n ?? 0;
+    const written = await upsertDevices(tx, source.sql, `$${next + 1}`, [...source.params, ts(now)]);
     if (written === 0 || !writes.some(isTransition)) return { maxSeq: null, transitions: 0, written };
     await lockStatusEventWriters(tx);
     const [row] = await tx.query<{ max: string | null; n: number }>(
@@ -279,11 +282,7 @@ export async function upsertDeviceWrites(conn: SqlConnection, writes: DeviceWrit
     writes.map((w) => w.ownerName),
   ]);
   const source = writesSource(writes);
-  const [upserted] = await conn.query<{ n: number }>(
-    countedUpsertDevicesSql(source.sql, `$${source.params.length + 1}`),
-    [...source.params, ts(now)],
-  );
-  return upserted?.n ?? 0;
+  return upsertDevices(conn, source.sql, `$${source.params.length + 1}`, [...source.params, ts(now)]);
 }
 
 /** A status transition a sync decided, kept until its events are inserted. */
@@ -352,8 +351,7 @@ export async function mergeStagedWrites(
 ): Promise<BatchResult & { written: number }> {
   const source = `(SELECT * FROM "SyncStagedDevice" WHERE ord >= $1 AND ord < $2) AS s`;
   return conn.transaction(async (tx) => {
-    const [upserted] = await tx.query<{ n: number }>(countedUpsertDevicesSql(source, "$3"), [fromOrd, toOrd, ts(now)]);
-    const written = upserted?.n ?? 0;
+    const written = await upsertDevices(tx, source, "$3", [fromOrd, toOrd, ts(now)]);
     let result: BatchResult = { maxSeq: null, transitions: 0 };
     if (hasTransitions && written > 0) {
       await lockStatusEventWriters(tx);
