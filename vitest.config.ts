@@ -10,6 +10,7 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          globalSetup: ["apps/server/test/serverBundle.ts"],
         },
       },
       {

@@ -1,8 +1,33 @@
 import { type ChildProcess, fork } from "node:child_process";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleNodeEntry } from "../bundle-node.ts";
 import type { CommandMap, CommandReply, CommandRequest, ReadyMessage } from "./protocol.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * Node flags every measured process runs with: the server's own (`pnpm serve`), so that a bench
+ * process costs what production costs.
+ */
+export const PRODUCTION_NODE_FLAGS = ["--enable-source-maps"];
+
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * The bench's processes run as production runs the server: bundled, under plain node (tsx's loader
+ * thread alone is ~30 MB of RSS on Node 20). Built once per bench run from the current sources.
+ */
+export function bundled(entry: string): Promise<string> {
+  const source = fileURLToPath(new URL(entry, new URL("../..", import.meta.url)));
+  let built = bundles.get(source);
+  if (!built) {
+    const outfile = `${REPO_ROOT}.bench/build/${basename(source).replace(/\.ts$/, "")}.mjs`;
+    built = bundleNodeEntry(source, outfile).then(() => outfile);
+    bundles.set(source, built);
+  }
+  return built;
+}
 
 /** Every child still running, so no exit path of the parent can leave one behind. */
 const running = new Set<ChildProcess>();
@@ -89,7 +114,7 @@ export class ChildHandle<C extends ClosableCommands> {
   }
 
   /**
-   * Starts `scripts/bench/<script>` under `node --import tsx` and waits for its ready message.
+   * Starts `scripts/bench/<script>`, bundled, under plain node and waits for its ready message.
    * stdout goes to our stderr: the parent's stdout carries only the result table.
    */
   static async start<C extends ClosableCommands, R>(
@@ -100,10 +125,10 @@ export class ChildHandle<C extends ClosableCommands> {
     nodeFlags: string[] = [],
   ): Promise<{ handle: ChildHandle<C>; ready: R }> {
     installExitHook();
-    const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+    const child = fork(await bundled(`scripts/bench/${script.replace(/^\.\//, "")}`), args, {
       cwd: REPO_ROOT,
       // Set explicitly: tsx's own loader flags in our execArgv are not what a child should inherit.
-      execArgv: ["--import", "tsx", ...nodeFlags],
+      execArgv: [...PRODUCTION_NODE_FLAGS, ...nodeFlags],
       stdio: ["ignore", 2, 2, "ipc"],
       serialization: "json",
     });

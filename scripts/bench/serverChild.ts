@@ -1,5 +1,5 @@
 /**
- * The real Enrollwatch server (`node --import tsx apps/server/src/main.ts`) as a child process of the
+ * The real Enrollwatch server (bundled from apps/server/src/main.ts and run as `pnpm serve` runs it) as a child process of the
  * bench, on a free loopback port and a database of its own (a fresh PostgreSQL database, dropped on
  * dispose, or PGlite in a temporary DATA_DIR, removed on dispose), plus a keep-alive HTTP client
  * for its GraphQL endpoint and its memory figures from /proc.
@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestPostgresDatabase, type TestPostgresDatabase } from "../../packages/db/src/testing.ts";
-import { ChildFailedError, trackProcess } from "./children.ts";
+import { bundled, ChildFailedError, PRODUCTION_NODE_FLAGS, trackProcess } from "./children.ts";
 import type { DbKind } from "./protocol.ts";
 import { BenchFailure } from "./scenario.ts";
 
@@ -141,7 +141,8 @@ export class ServerChild {
         env.FLEET_URL = options.fleet.url;
         env.FLEET_API_TOKEN = options.fleet.token;
       }
-      const child = spawn(process.execPath, [...options.nodeFlags, "--import", "tsx", "apps/server/src/main.ts"], {
+      const main = await bundled("apps/server/src/main.ts");
+      const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...options.nodeFlags, main], {
         cwd: REPO_ROOT,
         env,
         stdio: ["ignore", "pipe", "pipe"],

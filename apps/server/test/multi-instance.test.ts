@@ -7,9 +7,9 @@ import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
+import { SERVER_COMMAND } from "./serverBundle.ts";
 import { ADMIN_TOKEN, take } from "./testkit.ts";
 
-const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 interface Instance {
@@ -20,7 +20,8 @@ interface Instance {
 
 /** A real Enrollwatch process, as a deployment runs several behind a load balancer. */
 async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
+  const [node, ...args] = SERVER_COMMAND;
+  const child = spawn(node, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", SYNC_ON_START: "false", ADMIN_TOKEN, ...env },
     stdio: ["ignore", "pipe", "pipe"],
