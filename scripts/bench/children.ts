@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../../apps/server/src/runtime/NodeFlags.ts";
 import { bundleNodeEntry } from "../bundle-node.ts";
 import type { CommandMap, CommandReply, CommandRequest, ReadyMessage } from "./protocol.ts";
 
@@ -10,7 +11,7 @@ const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * Node flags every measured process runs with: the server's own (`pnpm serve`), so that a bench
  * process costs what production costs.
  */
-export const PRODUCTION_NODE_FLAGS = ["--enable-source-maps"];
+export const PRODUCTION_NODE_FLAGS: readonly string[] = SERVER_NODE_FLAGS;
 
 const bundles = new Map<string, Promise<string>>();
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/buildApp.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
+import { SERVER_NODE_FLAGS } from "../src/runtime/NodeFlags.ts";
 import { SERVER_COMMAND } from "./serverBundle.ts";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -81,6 +82,18 @@ describe("configuration", () => {
       "DATABASE_URL must be a postgresql:// connection string (unset it to use embedded PGlite)",
       "FLEET_API_TOKEN is required when FLEET_URL is set",
     ]);
+  });
+});
+
+describe("the start commands", () => {
+  it("run the bundle with the server's node flags", async () => {
+    const root = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as { scripts: { serve: string } };
+    const server = JSON.parse(await readFile(join(repoRoot, "apps/server/package.json"), "utf8")) as {
+      scripts: { start: string };
+    };
+    const flags = SERVER_NODE_FLAGS.join(" ");
+    expect(root.scripts.serve).toMatch(new RegExp(`&& node ${flags} apps/server/dist/main\\.mjs$`));
+    expect(server.scripts.start).toBe(`node ${flags} dist/main.mjs`);
   });
 });
 
