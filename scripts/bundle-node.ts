@@ -47,8 +47,8 @@ function nodeModulesByPath(outfile: string): Plugin {
         return { path: specifierFrom(outDir, found.path), external: true };
       });
       build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+        // Read once here and handed to esbuild, changed or not (returning nothing would read it again).
         const source = await readFile(args.path, "utf8");
-        if (!source.includes("import.meta.url")) return undefined;
         const own = JSON.stringify(specifierFrom(outDir, args.path));
         return {
           contents: source.replaceAll("import.meta.url", `new URL(${own}, import.meta.url).href`),

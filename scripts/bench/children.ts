@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "../../apps/server/src/runtime/NodeFlags.ts";
 import { bundleNodeEntry } from "../bundle-node.ts";
@@ -7,20 +7,15 @@ import type { CommandMap, CommandReply, CommandRequest, ReadyMessage } from "./p
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/**
- * Node flags every measured process runs with: the server's own (`pnpm serve`), so that a bench
- * process costs what production costs.
- */
-export const PRODUCTION_NODE_FLAGS: readonly string[] = SERVER_NODE_FLAGS;
-
 const bundles = new Map<string, Promise<string>>();
 
 /**
- * The bench's processes run as production runs the server: bundled, under plain node (tsx's loader
- * thread alone is ~30 MB of RSS on Node 20). Built once per bench run from the current sources.
+ * The bench's processes run as production runs the server: bundled, under plain node with the
+ * server's flags (tsx's loader thread alone is ~30 MB of RSS on Node 20). `entry` is relative to
+ * the repository; each is built once per bench run from the current sources.
  */
 export function bundled(entry: string): Promise<string> {
-  const source = fileURLToPath(new URL(entry, new URL("../..", import.meta.url)));
+  const source = join(REPO_ROOT, entry);
   let built = bundles.get(source);
   if (!built) {
     const outfile = `${REPO_ROOT}.bench/build/${basename(source).replace(/\.ts$/, "")}.mjs`;
@@ -126,10 +121,10 @@ export class ChildHandle<C extends ClosableCommands> {
     nodeFlags: string[] = [],
   ): Promise<{ handle: ChildHandle<C>; ready: R }> {
     installExitHook();
-    const child = fork(await bundled(`scripts/bench/${script.replace(/^\.\//, "")}`), args, {
+    const child = fork(await bundled(join("scripts/bench", script)), args, {
       cwd: REPO_ROOT,
       // Set explicitly: tsx's own loader flags in our execArgv are not what a child should inherit.
-      execArgv: [...PRODUCTION_NODE_FLAGS, ...nodeFlags],
+      execArgv: [...SERVER_NODE_FLAGS, ...nodeFlags],
       stdio: ["ignore", 2, 2, "ipc"],
       serialization: "json",
     });

@@ -1,6 +1,6 @@
 /**
- * The real Enrollwatch server (bundled from apps/server/src/main.ts and run as `pnpm serve` runs it) as a child process of the
- * bench, on a free loopback port and a database of its own (a fresh PostgreSQL database, dropped on
+ * The real Enrollwatch server (bundled from apps/server/src/main.ts and run as `pnpm serve` runs
+ * it) as a child process of the bench, on a free loopback port and a database of its own (a fresh PostgreSQL database, dropped on
  * dispose, or PGlite in a temporary DATA_DIR, removed on dispose), plus a keep-alive HTTP client
  * for its GraphQL endpoint and its memory figures from /proc.
  */
@@ -12,8 +12,9 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../../apps/server/src/runtime/NodeFlags.ts";
 import { createTestPostgresDatabase, type TestPostgresDatabase } from "../../packages/db/src/testing.ts";
-import { bundled, ChildFailedError, PRODUCTION_NODE_FLAGS, trackProcess } from "./children.ts";
+import { bundled, ChildFailedError, trackProcess } from "./children.ts";
 import type { DbKind } from "./protocol.ts";
 import { BenchFailure } from "./scenario.ts";
 
@@ -142,7 +143,7 @@ export class ServerChild {
         env.FLEET_API_TOKEN = options.fleet.token;
       }
       const main = await bundled("apps/server/src/main.ts");
-      const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...options.nodeFlags, main], {
+      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...options.nodeFlags, main], {
         cwd: REPO_ROOT,
         env,
         stdio: ["ignore", "pipe", "pipe"],
