@@ -12,6 +12,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serverTimingTotal } from "../../apps/server/src/http/ServerTiming.ts";
 import { SERVER_NODE_FLAGS } from "../../apps/server/src/runtime/NodeFlags.ts";
 import { createTestPostgresDatabase, type TestPostgresDatabase } from "../../packages/db/src/testing.ts";
 import { bundled, ChildFailedError, trackProcess } from "./children.ts";
@@ -50,6 +51,8 @@ export interface GraphQLReply<T> {
   data: T;
   /** Request written to last byte of the response read, over a kept-alive loopback connection. */
   ms: number;
+  /** The server's own time for it, from its Server-Timing header (request handled to response ready). */
+  serverMs: number;
 }
 
 /** Where the server's data lives: what the bench opens itself for a baseline. */
@@ -164,7 +167,7 @@ export class ServerChild {
   async graphql<T>(query: string, variables?: Record<string, unknown>, timeoutMs = 30_000): Promise<GraphQLReply<T>> {
     const body = JSON.stringify(variables ? { query, variables } : { query });
     const started = performance.now();
-    const { status, text } = await this.post("/graphql", body, timeoutMs);
+    const { status, text, serverTiming } = await this.post("/graphql", body, timeoutMs);
     const ms = performance.now() - started;
     let parsed: { data?: T; errors?: unknown[] };
     try {
@@ -175,7 +178,9 @@ export class ServerChild {
     if (status !== 200 || parsed.errors?.length || parsed.data === undefined) {
       throw new BenchFailure(`${this.name}: GraphQL request failed (HTTP ${status}): ${text.slice(0, 500)}`);
     }
-    return { data: parsed.data, ms };
+    const serverMs = serverTimingTotal(serverTiming);
+    if (serverMs === null) throw new BenchFailure(`${this.name}: no Server-Timing total in "${serverTiming}"`);
+    return { data: parsed.data, ms, serverMs };
   }
 
   async memory(): Promise<ProcMemory> {
@@ -271,7 +276,11 @@ export class ServerChild {
     });
   }
 
-  private post(path: string, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  private post(
+    path: string,
+    body: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string; serverTiming: string | null }> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -291,7 +300,14 @@ export class ServerChild {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("end", () => {
+            const timing = res.headers["server-timing"];
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString("utf8"),
+              serverTiming: Array.isArray(timing) ? timing.join(", ") : (timing ?? null),
+            });
+          });
           res.on("error", reject);
         },
       );

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../src/graphql/schema/index.ts";
+import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
+import { serverTimingTotal } from "../src/http/ServerTiming.ts";
 import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer } from "./testkit.ts";
 
 let server: TestServer;
@@ -120,6 +122,47 @@ describe("queries", () => {
     expect(bad.body.errors?.[0]?.message).toBe(
       "afterSeq must be a status event seq: a non-negative integer as a string",
     );
+  });
+});
+
+describe("Server-Timing", () => {
+  const post = async (query: string, token: string | null) => {
+    const started = performance.now();
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [CSRF_HEADER]: "1",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query }),
+    });
+    await response.text();
+    return { response, roundTripMs: performance.now() - started };
+  };
+
+  it("every response, refusals included, says how long the server took, within the round trip", async () => {
+    for (const [query, token, status] of [
+      ["{ devices(first: 50) { edges { node { name owner { email } problems { status } } } } }", ADMIN_TOKEN, 200],
+      ["{ statusSummary { total } }", viewerToken, 200],
+      ["{ statusSummary { total } }", null, 401],
+    ] as const) {
+      const { response, roundTripMs } = await post(query, token);
+      expect(response.status).toBe(status);
+      const serverMs = serverTimingTotal(response.headers.get("server-timing"));
+      expect(serverMs, `server-timing: ${response.headers.get("server-timing")}`).not.toBeNull();
+      expect(serverMs).toBeGreaterThan(0);
+      expect(serverMs).toBeLessThanOrEqual(roundTripMs);
+    }
+  });
+
+  it.each([
+    ["total;dur=12.5", 12.5],
+    ['db;dur=3, total;desc="all";dur=7.25', 7.25],
+    ["db;dur=3", null],
+    [null, null],
+  ])("reads the total of %s", (header, expected) => {
+    expect(serverTimingTotal(header)).toBe(expected);
   });
 });
 

@@ -7,6 +7,7 @@ import { authenticate, type Viewer } from "../auth/ApiTokens.ts";
 import type { GraphQLContext, Services } from "../graphql/context.ts";
 import { schema } from "../graphql/schema/index.ts";
 import { useListSizeLimit } from "./ListSizeLimit.ts";
+import { useServerTiming } from "./ServerTiming.ts";
 
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** The header browsers must send with every GraphQL request (forces a CORS preflight). */
@@ -105,6 +106,8 @@ export function createYogaServer(options: YogaOptions): EnrollwatchYoga {
       services: options.services,
     }),
     plugins: [
+      // First, so that its time covers every other plugin, authentication and rate limit included.
+      useServerTiming(),
       useTransportGuards(options.rateLimiter, viewers),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       armor(),
