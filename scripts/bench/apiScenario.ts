@@ -56,7 +56,8 @@ interface SummaryData {
 
 /**
  * The baseline's SQL, as Prisma splits the work (no relation joins): the page of devices, their
- * owners by id (the API returns owner.email), and the count; one after the other on one connection.
+ * owners by id (the API returns owner.email), one after the other on one connection. No count: the
+ * API answers a status-only filter's totalCount from the status summary it keeps in memory.
  */
 const PAGE_SQL = `SELECT id, name, serial, status, "statusSince", problems, "ownerId" FROM "Device" WHERE status IN ('OFFLINE')`;
 const FIRST_PAGE_SQL = `${PAGE_SQL} ORDER BY name, id LIMIT ${PAGE_SIZE + 1}`;
@@ -172,7 +173,6 @@ async function baseline(
         ? await conn.query<{ ownerId: string | null }>(NEXT_PAGE_SQL, [cursor.name, cursor.id])
         : await conn.query<{ ownerId: string | null }>(FIRST_PAGE_SQL);
       await conn.query(OWNERS_SQL, [[...new Set(page.flatMap((d) => (d.ownerId ? [d.ownerId] : [])))]]);
-      await conn.query(COUNT_SQL);
     }),
   );
   const sqlSummary = await measure(SAMPLES, WARMUP, () => timed(() => conn.query(SUMMARY_SQL)));
@@ -444,7 +444,7 @@ function latencyTable(runs: ApiRunRaw[]): Table {
     floorServer: "server side: { __typename }",
     devices: "round trip: devices(first: 50, OFFLINE)",
     devicesServer: "server side: devices(first: 50, OFFLINE)",
-    sqlDevices: "SQL: page LIMIT 51 + owners by id + count",
+    sqlDevices: "SQL: page LIMIT 51 + owners by id",
     summary: "round trip: statusSummary",
     summaryServer: "server side: statusSummary",
     sqlSummary: "SQL: GROUP BY status",
