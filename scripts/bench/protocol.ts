@@ -38,8 +38,12 @@ export type SimCommands = {
   close: { args: Record<string, never>; result: null };
 };
 
+export type BareTransport = "fetch" | "http";
+
 export interface BareResult {
   ms: number;
+  /** The process's CPU time (user + system) over the loop. */
+  cpuMs: number;
   /** Of ms, the time in JSON.parse (the rest is HTTP: request, server, body transfer, paging). */
   parseMs: number;
   /** Of ms, the time in the zod schema and toHostRecord (validate runs only). */
@@ -72,6 +76,8 @@ export interface SyncPhases {
 
 export interface SyncOutcome {
   ms: number;
+  /** The sync process's CPU time (user + system, all its threads) over the sync. */
+  cpuMs: number;
   state: string;
   hostsSeen: number;
   devicesWritten: number;
@@ -100,7 +106,11 @@ export type SyncCommands = {
     result: { setupMs: number; location: string };
   };
   /** validate: also run the client's zod schema and toHostRecord over each page (diagnosis). */
-  bare: { args: { validate: boolean }; result: BareResult };
+  /**
+   * transport "fetch": bodies read with fetch() and response.text(), the canonical bare loop;
+   * "http": node:http with a kept-alive agent, the transport FleetClient uses.
+   */
+  bare: { args: { validate: boolean; transport?: BareTransport }; result: BareResult };
   /** now: the simulator's virtual now, so statuses are evaluated at the fleet's own instant. */
   sync: { args: { now: number }; result: SyncOutcome };
   rss: { args: Record<string, never>; result: RssSample };

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
 /**
  * The process whose time and memory the benchmark measures: a database, a FleetClient, a SyncRunner
  * wired as the server wires them, and the bare fetch-and-parse loop the sync is compared with, both
@@ -25,6 +26,7 @@ import {
 import type {
   AlertEvaluationOutcome,
   BareResult,
+  BareTransport,
   DbKind,
   RssSample,
   SyncCommands,
@@ -214,8 +216,9 @@ function sqlKind(text: string): keyof SyncPhases["sql"] {
  * `validate` it reads bodies as the client does (jsonTextFromUtf8) and also runs the client's zod
  * schema, time parsing and toHostRecord, to split the sync's overhead into its parts.
  */
-async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
+async function bareLoop(w: Wired, validate: boolean, transport: BareTransport = "fetch"): Promise<BareResult> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   let after = 0;
   let pages = 0;
   let hosts = 0;
@@ -231,13 +234,23 @@ async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
       after: String(after),
       device_mapping: "true",
     });
-    const response = await fetch(`${w.url}/api/v1/fleet/hosts?${query}`, {
-      headers: { authorization: `Bearer ${w.token}`, accept: "application/json" },
-    });
-    // The bare loop reads bodies the canonical way; in `validate` mode it reads them as FleetClient does.
-    const raw = validate ? new Uint8Array(await response.arrayBuffer()) : null;
-    const text = raw ? jsonTextFromUtf8(raw) : await response.text();
-    if (!response.ok) throw new Error(`bare loop: HTTP ${response.status} after host ${after}`);
+    const url = `${w.url}/api/v1/fleet/hosts?${query}`;
+    let raw: Uint8Array | null = null;
+    let text: string;
+    if (transport === "http") {
+      const reply = await httpGet(url, w.token);
+      if (reply.status !== 200) throw new Error(`bare loop: HTTP ${reply.status} after host ${after}`);
+      raw = reply.body;
+      text = validate ? jsonTextFromUtf8(raw) : reply.body.toString("utf8");
+    } else {
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${w.token}`, accept: "application/json" },
+      });
+      // The bare loop reads bodies the canonical way; in `validate` mode it reads them as FleetClient does.
+      raw = validate ? new Uint8Array(await response.arrayBuffer()) : null;
+      text = raw ? jsonTextFromUtf8(raw) : await response.text();
+      if (!response.ok) throw new Error(`bare loop: HTTP ${response.status} after host ${after}`);
+    }
     bytes += raw ? raw.byteLength : Buffer.byteLength(text);
     pages++;
     const parseStart = performance.now();
@@ -257,7 +270,35 @@ async function bareLoop(w: Wired, validate: boolean): Promise<BareResult> {
     after = ids[ids.length - 1] ?? after;
     if (ids.length < w.perPage) break;
   }
-  return { ms: performance.now() - started, parseMs, validateMs, pages, hosts, bytes };
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    ms: performance.now() - started,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    parseMs,
+    validateMs,
+    pages,
+    hosts,
+    bytes,
+  };
+}
+
+const bareAgent = new http.Agent({ keepAlive: true });
+
+/** A GET and its whole body over node:http, kept alive: the bare loop on FleetClient's transport. */
+function httpGet(url: string, token: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      url,
+      { agent: bareAgent, headers: { authorization: `Bearer ${token}`, accept: "application/json" } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+  });
 }
 
 /** The ids of a list page, checked only as far as paging needs. */
@@ -344,16 +385,19 @@ async function main(): Promise<void> {
         wired = { db: database, runner, url, token, perPage, probe, alerts, webhooks: null };
         return { setupMs: performance.now() - started, location: database.location };
       },
-      bare: ({ validate }) => bareLoop(need(), validate),
+      bare: ({ validate, transport }) => bareLoop(need(), validate, transport),
       sync: async ({ now }): Promise<SyncOutcome> => {
         const w = need();
         simNow = now;
         w.probe.reset();
         const started = performance.now();
+        const cpuStart = process.cpuUsage();
         const result = await w.runner.run("benchmark");
         const ms = performance.now() - started;
+        const cpu = process.cpuUsage(cpuStart);
         return {
           ms,
+          cpuMs: (cpu.user + cpu.system) / 1000,
           state: result.state,
           hostsSeen: result.hostsSeen,
           devicesWritten: result.devicesWritten,

@@ -1,6 +1,7 @@
 import { ChildHandle } from "./children.ts";
 import type {
   BareResult,
+  BareTransport,
   RssSample,
   SimCommands,
   SimReadyInfo,
@@ -44,13 +45,21 @@ export interface SyncRunRaw {
   /** The three measured bare loops: before the full sync, after it, after the re-sync. */
   bare: BareResult[];
   bareMedianMs: number;
+  /** The same three, each right after its fetch() twin, on node:http (FleetClient's transport). */
+  bareHttp: BareResult[];
+  bareHttpMedianMs: number;
   /** Bare loop reading bodies as the client does, plus its zod schema and toHostRecord, measured last (diagnosis only). */
   bareValidated: BareResult;
   full: SyncOutcome;
   changedHosts: number;
   resync: SyncOutcome;
+  /** Against the slower of the two bare loops' medians (the stricter is the faster baseline). */
   fullRatio: number;
   resyncRatio: number;
+  fullRatioFetch: number;
+  resyncRatioFetch: number;
+  fullRatioHttp: number;
+  resyncRatioHttp: number;
   rss: RssPoint[];
   /** Highest rss of the process over the whole run, bare loops included (getrusage maxrss). */
   peakRssMb: number;
@@ -102,8 +111,8 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
     const sampleRss = async (after: string) => {
       rss.push({ after, ...(await s.request("rss", {}, timeout)) });
     };
-    const bare = async (label: string, validate = false) => {
-      const result = await s.request("bare", { validate }, timeout);
+    const bare = async (label: string, validate = false, transport: BareTransport = "fetch") => {
+      const result = await s.request("bare", { validate, transport }, timeout);
       if (result.hosts !== ctx.size) {
         throw new BenchFailure(`${tag}: ${label} saw ${result.hosts} hosts, expected ${ctx.size}`);
       }
@@ -122,19 +131,26 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
 
     await sampleRss("init");
     const bareWarmup = await bare("bare warm-up");
+    await bare("bare warm-up over node:http", false, "http");
     const bare1 = await bare("bare 1");
+    const bareHttp1 = await bare("bare 1 over node:http", false, "http");
     const full = await runSync("full sync");
     checkSync(tag, "full sync", full, ctx.size, ctx.size);
     const bare2 = await bare("bare 2");
+    const bareHttp2 = await bare("bare 2 over node:http", false, "http");
     const { changed } = await sim.request("mutate", { fraction: CHANGED_FRACTION }, timeout);
     ctx.progress(`${tag}: mutated ${changed} hosts`);
     const resync = await runSync("re-sync");
     checkSync(tag, "re-sync", resync, ctx.size, changed);
     const bare3 = await bare("bare 3");
-    const bareValidated = await bare("bare + validate", true);
+    const bareHttp3 = await bare("bare 3 over node:http", false, "http");
+    const bareValidated = await bare("bare + validate", true, "http");
 
     const bareRuns = [bare1, bare2, bare3];
     const bareMedianMs = median(bareRuns.map((b) => b.ms));
+    const bareHttpRuns = [bareHttp1, bareHttp2, bareHttp3];
+    const bareHttpMedianMs = median(bareHttpRuns.map((b) => b.ms));
+    const strictBareMs = Math.min(bareMedianMs, bareHttpMedianMs);
     const peakRssMb = Math.max(...rss.map((r) => r.maxRssKb)) / 1024;
     const peakRssAfterInitMb = Math.max(...rss.slice(1).map((r) => r.sampledPeakBytes)) / 1024 / 1024;
     // Each sample's peak covers the command since the previous sample: these two are the syncs.
@@ -150,12 +166,18 @@ async function runOnce(ctx: ScenarioContext, index: number): Promise<SyncRunRaw>
       bareWarmup,
       bare: bareRuns,
       bareMedianMs,
+      bareHttp: bareHttpRuns,
+      bareHttpMedianMs,
       bareValidated,
       full,
       changedHosts: changed,
       resync,
-      fullRatio: full.ms / bareMedianMs,
-      resyncRatio: resync.ms / bareMedianMs,
+      fullRatio: full.ms / strictBareMs,
+      resyncRatio: resync.ms / strictBareMs,
+      fullRatioFetch: full.ms / bareMedianMs,
+      resyncRatioFetch: resync.ms / bareMedianMs,
+      fullRatioHttp: full.ms / bareHttpMedianMs,
+      resyncRatioHttp: resync.ms / bareHttpMedianMs,
       rss,
       peakRssMb,
       peakRssAfterInitMb,
@@ -186,7 +208,7 @@ function mb(bytes: number): string {
 
 function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
   const of = (pick: (r: SyncRunRaw) => number): Summary => summarize(runs.map(pick));
-  const baseline = `${formatNumber(median(runs.map((r) => r.bareMedianMs)))} ms bare`;
+  const baseline = `${formatNumber(median(runs.map((r) => Math.min(r.bareMedianMs, r.bareHttpMedianMs))))} ms bare, the faster loop`;
   const fullRatio = of((r) => r.fullRatio);
   const resyncRatio = of((r) => r.resyncRatio);
   const peak = of((r) => r.peakRssMb);
@@ -228,9 +250,45 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
       verdict: "info",
     },
     {
-      figure: `bare fetch+parse, ${pages} pages (ms)`,
+      figure: "  re-sync against each bare loop: fetch() / node:http",
+      target: "",
+      measured: "",
+      baseline: "",
+      ratio: `${formatSummary(
+        of((r) => r.resyncRatioFetch),
+        2,
+      )}× / ${formatSummary(
+        of((r) => r.resyncRatioHttp),
+        2,
+      )}×`,
+      verdict: "info",
+    },
+    {
+      figure: "  full sync against each bare loop: fetch() / node:http",
+      target: "",
+      measured: "",
+      baseline: "",
+      ratio: `${formatSummary(
+        of((r) => r.fullRatioFetch),
+        2,
+      )}× / ${formatSummary(
+        of((r) => r.fullRatioHttp),
+        2,
+      )}×`,
+      verdict: "info",
+    },
+    {
+      figure: `bare fetch() + response.text() + JSON.parse, ${pages} pages (ms)`,
       target: "",
       measured: formatSummary(summarize(runs.flatMap((r) => r.bare.map((b) => b.ms)))),
+      baseline: "",
+      ratio: "",
+      verdict: "info",
+    },
+    {
+      figure: `bare over node:http (FleetClient's transport) + JSON.parse, ${pages} pages (ms)`,
+      target: "",
+      measured: formatSummary(summarize(runs.flatMap((r) => r.bareHttp.map((b) => b.ms)))),
       baseline: "",
       ratio: "",
       verdict: "info",
@@ -249,7 +307,7 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
       measured: formatSummary(of((r) => r.bareValidated.ms)),
       baseline: "",
       ratio: `${formatSummary(
-        of((r) => r.bareValidated.ms / r.bareMedianMs),
+        of((r) => r.bareValidated.ms / r.bareHttpMedianMs),
         2,
       )}×`,
       verdict: "info",

@@ -121,6 +121,7 @@ export async function createSyncRuntime(
       await webhooks.stop();
       await outbox.stop();
       transport?.close();
+      fleet.close();
       await sim?.close();
     },
   };

@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import { type FleetHostRecord, toHostRecord } from "./FleetHostRecord.ts";
@@ -57,6 +59,7 @@ export class FleetClient {
   private readonly retryMaxMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly detailConcurrency: number;
+  private readonly agent: http.Agent;
 
   constructor(private readonly options: FleetClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, "");
@@ -67,6 +70,17 @@ export class FleetClient {
     this.retryMaxMs = options.retryMaxMs ?? 15_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.detailConcurrency = options.detailConcurrency ?? 8;
+    // node:http(s), not fetch(): a 1 MB list page costs fetch's WHATWG streams ~2.5× the CPU
+    // (101 pages: 450–580 against 190–230 ms of the process's CPU, same simulator), and a re-sync's
+    // critical path is this process's CPU. Kept-alive sockets: the list, the prefetched page and
+    // the detail requests in flight.
+    const Agent = this.base.startsWith("https:") ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: this.detailConcurrency + 2 });
+  }
+
+  /** Closes the kept-alive connections (idle ones never hold the process open). */
+  close(): void {
+    this.agent.destroy();
   }
 
   /**
@@ -220,25 +234,15 @@ export class FleetClient {
     { ok: true; body: Uint8Array } | { ok: false; error: FleetFetchError; retryable: boolean; retryAfterMs?: number }
   > {
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    let response: Response;
+    let response: { status: number; retryAfter: string | null; bytes: Uint8Array };
     try {
-      response = await fetch(`${this.base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.options.token}`, accept: "application/json" },
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      response = await this.exchange(method, path, signal ? AbortSignal.any([signal, timeout]) : timeout);
     } catch (error) {
       return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
-    }
-    if (response.ok) return { ok: true, body: bytes };
+    const { status, bytes } = response;
+    if (status >= 200 && status < 300) return { ok: true, body: bytes };
     const body = new TextDecoder().decode(bytes);
-    const status = response.status;
     if (status === 401 || status === 403) {
       return {
         ok: false,
@@ -258,7 +262,7 @@ export class FleetClient {
       };
     }
     if (status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after")) ?? this.retryBaseMs;
+      const retryAfterMs = parseRetryAfter(response.retryAfter) ?? this.retryBaseMs;
       if (retryAfterMs > this.maxRetryAfterMs) {
         return {
           ok: false,
@@ -296,11 +300,58 @@ export class FleetClient {
     };
   }
 
+  /**
+   * One request and its whole body. Rejects on a connection error, on `signal`, and on a body cut
+   * short (the connection closed before the response was complete).
+   */
+  private exchange(
+    method: string,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<{ status: number; retryAfter: string | null; bytes: Uint8Array }> {
+    const url = new URL(`${this.base}${path}`);
+    const send = url.protocol === "https:" ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      const request = send(
+        url,
+        {
+          method,
+          agent: this.agent,
+          signal,
+          headers: { authorization: `Bearer ${this.options.token}`, accept: "application/json" },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let length = 0;
+          response.on("data", (chunk: Buffer) => {
+            chunks.push(chunk);
+            length += chunk.length;
+          });
+          response.on("error", reject);
+          response.on("close", () => {
+            if (!response.complete) reject(new Error("the connection closed before the response was complete"));
+          });
+          response.on("end", () => {
+            const retryAfter = response.headers["retry-after"];
+            resolve({
+              status: response.statusCode ?? 0,
+              retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+              bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length),
+            });
+          });
+        },
+      );
+      request.on("error", reject);
+      request.end();
+    });
+  }
+
   private transportError(error: unknown, label: string, timeout: AbortSignal): FleetFetchError {
     if (timeout.aborted) {
       return new FleetFetchError("timeout", `Fleet did not answer ${label} within ${this.timeoutMs} ms.`);
     }
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    const cause =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     return new FleetFetchError("network", `Cannot reach Fleet for ${label}: ${firstLine(cause)}.`);
   }
 }
