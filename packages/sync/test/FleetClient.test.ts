@@ -1,3 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FleetHostRecord, toHostRecord } from "../src/fleet/FleetHostRecord.ts";
@@ -207,5 +214,73 @@ describe("HostDetailQueue", () => {
     const darwinHosts = [...sim.model.hostIds()].filter((id) => sim.model.profile(id)?.platform === "darwin");
     expect(darwinHosts.length).toBeGreaterThan(20);
     expect(askedFor.size).toBeLessThanOrEqual(client().detailRequestsInFlight);
+  });
+});
+
+describe("FleetClient over https", () => {
+  let dir: string;
+  let proxy: https.Server;
+  let cert: string;
+  beforeEach(async () => {
+    // A self-signed certificate for localhost, and an https front for the simulator.
+    dir = await mkdtemp(join(tmpdir(), "fleet-tls-"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    cert = await readFile(join(dir, "cert.pem"), "utf8");
+    const key = await readFile(join(dir, "key.pem"), "utf8");
+    const target = new URL(sim.url);
+    proxy = https.createServer({ key, cert }, (req, res) => {
+      const forward = http.request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  });
+  afterEach(async () => {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const httpsUrl = () => `https://localhost:${(proxy.address() as AddressInfo).port}`;
+
+  it("pages through a Fleet behind a private CA it was told to trust", async () => {
+    const c = client({ baseUrl: httpsUrl(), ca: cert });
+    const ids = await fetchAll(c, (h) => h.platform === "darwin");
+    expect(ids).toHaveLength(250);
+    expect(new Set(ids).size).toBe(250);
+    c.close();
+  });
+
+  it("refuses a certificate it does not trust, without retrying into it", async () => {
+    const error = await fetchAll(client({ baseUrl: httpsUrl(), maxRetries: 1 })).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("network");
+    expect((error as Error).message).toMatch(
+      /Cannot reach Fleet for GET \/api\/v1\/fleet\/hosts: self-signed certificate/,
+    );
   });
 });
