@@ -5,8 +5,9 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createGzip } from "node:zlib";
 import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FleetHostRecord, toHostRecord } from "../src/fleet/FleetHostRecord.ts";
 import type { FleetListHost } from "../src/fleet/FleetSchemas.ts";
 import { HostDetailQueue } from "../src/fleet/HostDetailQueue.ts";
@@ -219,36 +220,34 @@ describe("HostDetailQueue", () => {
 
 describe("FleetClient over https", () => {
   let dir: string;
-  let proxy: https.Server;
   let cert: string;
-  beforeEach(async () => {
-    // A self-signed certificate for localhost, and an https front for the simulator.
+  let key: string;
+  let proxy: https.Server | undefined;
+  /** TCP connections the front accepted: each attempt opens one. */
+  let handshakes = 0;
+  beforeAll(async () => {
+    // A self-signed certificate for localhost (openssl is on every machine this runs on).
     dir = await mkdtemp(join(tmpdir(), "fleet-tls-"));
     execFileSync(
       "openssl",
       [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
+        ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"],
+        ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
       ],
       { stdio: "ignore" },
     );
     cert = await readFile(join(dir, "cert.pem"), "utf8");
-    const key = await readFile(join(dir, "key.pem"), "utf8");
+    key = await readFile(join(dir, "key.pem"), "utf8");
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    // An https front for the simulator.
+    handshakes = 0;
     const target = new URL(sim.url);
-    proxy = https.createServer({ key, cert }, (req, res) => {
+    const server = https.createServer({ key, cert }, (req, res) => {
       const forward = http.request(
         { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
         (answer) => {
@@ -256,31 +255,134 @@ describe("FleetClient over https", () => {
           answer.pipe(res);
         },
       );
+      forward.on("error", () => res.destroy());
       req.pipe(forward);
     });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    server.on("connection", () => handshakes++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    proxy = server;
   });
   afterEach(async () => {
-    proxy.closeAllConnections();
-    await new Promise((resolve) => proxy.close(resolve));
-    await rm(dir, { recursive: true, force: true });
+    const server = proxy;
+    proxy = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   });
 
-  const httpsUrl = () => `https://localhost:${(proxy.address() as AddressInfo).port}`;
+  const httpsUrl = () => {
+    const address = proxy?.address() as AddressInfo | undefined;
+    return `https://localhost:${address?.port}`;
+  };
 
   it("pages through a Fleet behind a private CA it was told to trust", async () => {
     const c = client({ baseUrl: httpsUrl(), ca: cert });
-    const ids = await fetchAll(c, (h) => h.platform === "darwin");
-    expect(ids).toHaveLength(250);
-    expect(new Set(ids).size).toBe(250);
-    c.close();
+    try {
+      const ids = await fetchAll(c, (h) => h.platform === "darwin");
+      expect(ids).toHaveLength(250);
+      expect(new Set(ids).size).toBe(250);
+    } finally {
+      c.close();
+    }
   });
 
-  it("refuses a certificate it does not trust, without retrying into it", async () => {
-    const error = await fetchAll(client({ baseUrl: httpsUrl(), maxRetries: 1 })).catch((e: unknown) => e);
+  it("refuses a certificate it does not trust, at once: asking again gets the same certificate", async () => {
+    const error = await fetchAll(client({ baseUrl: httpsUrl(), maxRetries: 3 })).catch((e: unknown) => e);
     expect((error as FleetFetchError).kind).toBe("network");
     expect((error as Error).message).toMatch(
-      /Cannot reach Fleet for GET \/api\/v1\/fleet\/hosts: self-signed certificate/,
+      /^Fleet's TLS certificate was refused for GET \/api\/v1\/fleet\/hosts: self-signed certificate/,
     );
+    expect(handshakes).toBe(1);
+  });
+});
+
+describe("FleetClient against a misbehaving front", () => {
+  let front: http.Server;
+  let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  beforeEach(async () => {
+    front = http.createServer((req, res) => answer(req, res));
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+  });
+  afterEach(async () => {
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
+  });
+  const frontUrl = () => `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+
+  it("does not follow a redirect (nor send the token on), and says which URL to set", async () => {
+    let requests = 0;
+    answer = (_req, res) => {
+      requests++;
+      res.writeHead(301, { location: "https://fleet.example.com/api/v1/fleet/hosts" }).end();
+    };
+    const error = await fetchAll(client({ baseUrl: frontUrl() })).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "Fleet redirected GET /api/v1/fleet/hosts (HTTP 301) to https://fleet.example.com/api/v1/fleet/hosts: set FLEET_URL to the address Fleet answers on.",
+    );
+    expect(requests).toBe(1);
+  });
+
+  it("reports a gzip body that does not inflate as a malformed response, without retrying", async () => {
+    let requests = 0;
+    answer = (_req, res) => {
+      requests++;
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" }).end("not gzip at all");
+    };
+    const error = await fetchAll(client({ baseUrl: frontUrl() })).catch((e: unknown) => e);
+    expect((error as FleetFetchError).kind).toBe("malformed");
+    expect((error as Error).message).toMatch(
+      /^Fleet sent a response that cannot be read for GET \/api\/v1\/fleet\/hosts: its gzip body does not inflate/,
+    );
+    expect(requests).toBe(1);
+  });
+});
+
+describe("FleetClient against a Fleet that compresses its responses", () => {
+  let front: http.Server;
+  const acceptEncodings: (string | undefined)[] = [];
+  let gzippedBytes = 0;
+  beforeEach(async () => {
+    acceptEncodings.length = 0;
+    gzippedBytes = 0;
+    // Fleet's `server.gzip_responses`: gzip for a client whose Accept-Encoding names it.
+    const target = new URL(sim.url);
+    front = http.createServer((req, res) => {
+      acceptEncodings.push(req.headers["accept-encoding"]);
+      const forward = http.request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          const gzip = (req.headers["accept-encoding"] ?? "").includes("gzip");
+          const { "content-length": _length, ...headers } = answer.headers;
+          res.writeHead(answer.statusCode ?? 502, gzip ? { ...headers, "content-encoding": "gzip" } : answer.headers);
+          if (!gzip) {
+            answer.pipe(res);
+            return;
+          }
+          const compressed = createGzip();
+          compressed.on("data", (chunk: Buffer) => {
+            gzippedBytes += chunk.length;
+          });
+          answer.pipe(compressed).pipe(res);
+        },
+      );
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+  });
+  afterEach(async () => {
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
+  });
+
+  it("asks for gzip and reads the compressed pages and details as the plain ones", async () => {
+    const c = client({ baseUrl: `http://127.0.0.1:${(front.address() as AddressInfo).port}` });
+    const compressed = await fetchRecords(c, (h) => h.platform === "darwin");
+    const plain = await fetchRecords(client(), (h) => h.platform === "darwin");
+    expect(acceptEncodings.length).toBeGreaterThan(3);
+    expect(acceptEncodings.every((e) => e === "gzip")).toBe(true);
+    expect(gzippedBytes).toBeGreaterThan(0);
+    const byId = (records: FleetHostRecord[]) => [...records].sort((a, b) => a.fleetHostId - b.fleetHostId);
+    expect(byId(compressed.records)).toEqual(byId(plain.records));
+    c.close();
   });
 });

@@ -106,7 +106,7 @@ export function createYogaServer(options: YogaOptions): EnrollwatchYoga {
       services: options.services,
     }),
     plugins: [
-      // First, so that its time covers every other plugin, authentication and rate limit included.
+      // First of ours, so that its time covers authentication, the rate limit and every later plugin.
       useServerTiming(),
       useTransportGuards(options.rateLimiter, viewers),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),

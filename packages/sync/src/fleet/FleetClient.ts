@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { gunzip } from "node:zlib";
 import type { z } from "zod";
 import { type FleetHostRecord, toHostRecord } from "./FleetHostRecord.ts";
 import {
@@ -77,12 +78,12 @@ export class FleetClient {
     this.detailConcurrency = options.detailConcurrency ?? 8;
     // node:http(s), not fetch(): a 1 MB list page costs fetch's WHATWG streams ~2.5× the CPU
     // (101 pages: 450–580 against 190–230 ms of the process's CPU, same simulator), and a re-sync's
-    // critical path is this process's CPU. Kept-alive sockets: the list, the prefetched page and
-    // the detail requests in flight.
-    const sockets = { keepAlive: true, maxSockets: this.detailConcurrency + 2 };
-    this.agent = this.base.startsWith("https:")
-      ? new https.Agent({ ...sockets, ...(options.ca ? { ca: options.ca } : {}) })
-      : new http.Agent(sockets);
+    // critical path is this process's CPU. Kept-alive sockets, as many as requests in flight (a
+    // per-origin cap would queue requests where their AbortSignal cannot reach them).
+    this.agent =
+      new URL(this.base).protocol === "https:"
+        ? new https.Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) })
+        : new http.Agent({ keepAlive: true });
   }
 
   /** Closes the kept-alive connections (idle ones never hold the process open). */
@@ -241,15 +242,39 @@ export class FleetClient {
     { ok: true; body: Uint8Array } | { ok: false; error: FleetFetchError; retryable: boolean; retryAfterMs?: number }
   > {
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    let response: { status: number; retryAfter: string | null; bytes: Uint8Array };
+    let response: Exchanged;
     try {
       response = await this.exchange(method, path, signal ? AbortSignal.any([signal, timeout]) : timeout);
     } catch (error) {
+      if (error instanceof UndecodableBody) {
+        const message = `Fleet sent a response that cannot be read for ${label}: ${error.message}.`;
+        return { ok: false, retryable: false, error: new FleetFetchError("malformed", message) };
+      }
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && UNTRUSTED_CERTIFICATE.has(code)) {
+        // Asking again gets the same certificate.
+        const message = `Fleet's TLS certificate was refused for ${label}: ${firstLine((error as Error).message)} (a private CA: NODE_EXTRA_CA_CERTS).`;
+        return { ok: false, retryable: false, error: new FleetFetchError("network", message) };
+      }
       return { ok: false, retryable: true, error: this.transportError(error, label, timeout) };
     }
     const { status, bytes } = response;
     if (status >= 200 && status < 300) return { ok: true, body: bytes };
     const body = new TextDecoder().decode(bytes);
+    if (status >= 300 && status < 400) {
+      // Not followed: a Fleet API that redirects is behind a proxy or a wrong URL, and a token
+      // should not be sent on to wherever it points.
+      const where = response.location ? ` to ${response.location}` : "";
+      return {
+        ok: false,
+        retryable: false,
+        error: new FleetFetchError(
+          "malformed",
+          `Fleet redirected ${label} (HTTP ${status})${where}: set FLEET_URL to the address Fleet answers on.`,
+          status,
+        ),
+      };
+    }
     if (status === 401 || status === 403) {
       return {
         ok: false,
@@ -309,13 +334,11 @@ export class FleetClient {
 
   /**
    * One request and its whole body. Rejects on a connection error, on `signal`, and on a body cut
-   * short (the connection closed before the response was complete).
+   * short (the connection closed before the response was complete). Asks for gzip, as fetch() did:
+   * a Fleet with `server.gzip_responses` on then sends a list page in about a tenth of the bytes
+   * (its egress, and a remote sync's transfer time); the body is inflated off this thread.
    */
-  private exchange(
-    method: string,
-    path: string,
-    signal: AbortSignal,
-  ): Promise<{ status: number; retryAfter: string | null; bytes: Uint8Array }> {
+  private exchange(method: string, path: string, signal: AbortSignal): Promise<Exchanged> {
     const url = new URL(`${this.base}${path}`);
     const send = url.protocol === "https:" ? https.request : http.request;
     return new Promise((resolve, reject) => {
@@ -325,7 +348,11 @@ export class FleetClient {
           method,
           agent: this.agent,
           signal,
-          headers: { authorization: `Bearer ${this.options.token}`, accept: "application/json" },
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            accept: "application/json",
+            "accept-encoding": "gzip",
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -339,12 +366,23 @@ export class FleetClient {
             if (!response.complete) reject(new Error("the connection closed before the response was complete"));
           });
           response.on("end", () => {
-            const retryAfter = response.headers["retry-after"];
-            resolve({
-              status: response.statusCode ?? 0,
-              retryAfter: typeof retryAfter === "string" ? retryAfter : null,
-              bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length),
-            });
+            const { "retry-after": retryAfter, location } = response.headers;
+            const reply = (bytes: Uint8Array) =>
+              resolve({
+                status: response.statusCode ?? 0,
+                retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+                location: typeof location === "string" ? location : null,
+                bytes,
+              });
+            const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+            const encoding = (response.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+            if (encoding === "identity" || encoding === "") reply(body);
+            else if (encoding === "gzip" || encoding === "x-gzip") {
+              gunzip(body, { maxOutputLength: MAX_BODY_BYTES }, (error, inflated) => {
+                if (error) reject(new UndecodableBody(`its gzip body does not inflate (${error.message})`));
+                else reply(inflated);
+              });
+            } else reject(new UndecodableBody(`its body came in an encoding that was not asked for (${encoding})`));
           });
         },
       );
@@ -362,6 +400,30 @@ export class FleetClient {
     return new FleetFetchError("network", `Cannot reach Fleet for ${label}: ${firstLine(cause)}.`);
   }
 }
+
+interface Exchanged {
+  status: number;
+  retryAfter: string | null;
+  location: string | null;
+  bytes: Uint8Array;
+}
+
+/** A complete body that cannot be decoded: a broken response, not a broken connection. */
+class UndecodableBody extends Error {}
+
+/** Node's codes for a certificate chain it does not trust or a name it does not match. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** Largest body inflated from gzip: a list page is ~1 MB; anything near this is not Fleet's. */
+const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 function parseRetryAfter(header: string | null): number | undefined {
   if (header === null) return undefined;
