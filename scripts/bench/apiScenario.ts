@@ -346,7 +346,8 @@ function figures(runs: ApiRunRaw[], ctx: ScenarioContext): FigureRow[] {
   const summary = of((r) => r.latency.summaryServer.p99);
   const sqlSummary = of((r) => r.latency.sqlSummary.p99);
   const via = ctx.db === "postgres" ? "pg" : "PGlite in-process";
-  const roundTrip = (figure: string, series: Series): FigureRow => ({
+  /** An info row: the median (min–max) over runs of one series' p99. */
+  const p99Row = (figure: string, series: Series): FigureRow => ({
     figure,
     target: "",
     measured: formatSummary(
@@ -369,7 +370,7 @@ function figures(runs: ApiRunRaw[], ctx: ScenarioContext): FigureRow[] {
       )}×`,
       verdict: devices.median < DEVICES_P99_TARGET_MS ? "ok" : "MISSED",
     },
-    roundTrip("  the same, round trip as the bench client saw it (ms)", "devices"),
+    p99Row("  the same, round trip as the bench client saw it (ms)", "devices"),
     {
       figure: "statusSummary p99 server side (ms)",
       target: `< ${SUMMARY_P99_TARGET_MS} ms`,
@@ -381,9 +382,9 @@ function figures(runs: ApiRunRaw[], ctx: ScenarioContext): FigureRow[] {
       )}×`,
       verdict: summary.median < SUMMARY_P99_TARGET_MS ? "ok" : "MISSED",
     },
-    roundTrip("  the same, round trip (ms)", "summary"),
-    roundTrip("  floor: { __typename } p99 server side (ms)", "floorServer"),
-    roundTrip("  floor: { __typename } p99 round trip (ms)", "floor"),
+    p99Row("  the same, round trip (ms)", "summary"),
+    p99Row("  floor: { __typename } p99 server side (ms)", "floorServer"),
+    p99Row("  floor: { __typename } p99 round trip (ms)", "floor"),
     {
       figure: `server RSS, ${formatNumber(ctx.size)} devices + ${formatNumber(SUBSCRIBERS)} live subscribers (MB)`,
       target: "report",

@@ -215,6 +215,18 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
   const peak = of((r) => r.peakRssMb);
   const syncPeak = of((r) => r.peakSyncRssMb);
   const pages = runs[0]?.bare[0]?.pages ?? 0;
+  const againstEachBareLoop = (
+    sync: string,
+    fetchRatio: (r: SyncRunRaw) => number,
+    httpRatio: (r: SyncRunRaw) => number,
+  ): FigureRow => ({
+    figure: `  ${sync} against each bare loop: fetch() / node:http`,
+    target: "",
+    measured: "",
+    baseline: "",
+    ratio: `${formatSummary(of(fetchRatio), 2)}× / ${formatSummary(of(httpRatio), 2)}×`,
+    verdict: "info",
+  });
   return [
     {
       figure: `full sync ${formatNumber(size)} hosts (ms)`,
@@ -250,34 +262,16 @@ function figures(runs: SyncRunRaw[], size: number): FigureRow[] {
       ratio: "",
       verdict: "info",
     },
-    {
-      figure: "  re-sync against each bare loop: fetch() / node:http",
-      target: "",
-      measured: "",
-      baseline: "",
-      ratio: `${formatSummary(
-        of((r) => r.resyncRatioFetch),
-        2,
-      )}× / ${formatSummary(
-        of((r) => r.resyncRatioHttp),
-        2,
-      )}×`,
-      verdict: "info",
-    },
-    {
-      figure: "  full sync against each bare loop: fetch() / node:http",
-      target: "",
-      measured: "",
-      baseline: "",
-      ratio: `${formatSummary(
-        of((r) => r.fullRatioFetch),
-        2,
-      )}× / ${formatSummary(
-        of((r) => r.fullRatioHttp),
-        2,
-      )}×`,
-      verdict: "info",
-    },
+    againstEachBareLoop(
+      "re-sync",
+      (r) => r.resyncRatioFetch,
+      (r) => r.resyncRatioHttp,
+    ),
+    againstEachBareLoop(
+      "full sync",
+      (r) => r.fullRatioFetch,
+      (r) => r.fullRatioHttp,
+    ),
     {
       figure: `bare fetch() + response.text() + JSON.parse, ${pages} pages (ms)`,
       target: "",

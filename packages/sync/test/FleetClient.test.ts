@@ -218,6 +218,21 @@ describe("HostDetailQueue", () => {
   });
 });
 
+/** Passes a request a front received on to the simulator; `respond` writes the simulator's answer back. */
+function forwardToSim(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  respond: (answer: http.IncomingMessage) => void,
+): void {
+  const target = new URL(sim.url);
+  const forward = http.request(
+    { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+    respond,
+  );
+  forward.on("error", () => res.destroy());
+  req.pipe(forward);
+}
+
 describe("FleetClient over https", () => {
   let dir: string;
   let cert: string;
@@ -246,18 +261,12 @@ describe("FleetClient over https", () => {
   beforeEach(async () => {
     // An https front for the simulator.
     handshakes = 0;
-    const target = new URL(sim.url);
-    const server = https.createServer({ key, cert }, (req, res) => {
-      const forward = http.request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on("error", () => res.destroy());
-      req.pipe(forward);
-    });
+    const server = https.createServer({ key, cert }, (req, res) =>
+      forwardToSim(req, res, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      }),
+    );
     server.on("connection", () => handshakes++);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     proxy = server;
@@ -345,27 +354,22 @@ describe("FleetClient against a Fleet that compresses its responses", () => {
     acceptEncodings.length = 0;
     gzippedBytes = 0;
     // Fleet's `server.gzip_responses`: gzip for a client whose Accept-Encoding names it.
-    const target = new URL(sim.url);
     front = http.createServer((req, res) => {
       acceptEncodings.push(req.headers["accept-encoding"]);
-      const forward = http.request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          const gzip = (req.headers["accept-encoding"] ?? "").includes("gzip");
-          const { "content-length": _length, ...headers } = answer.headers;
-          res.writeHead(answer.statusCode ?? 502, gzip ? { ...headers, "content-encoding": "gzip" } : answer.headers);
-          if (!gzip) {
-            answer.pipe(res);
-            return;
-          }
-          const compressed = createGzip();
-          compressed.on("data", (chunk: Buffer) => {
-            gzippedBytes += chunk.length;
-          });
-          answer.pipe(compressed).pipe(res);
-        },
-      );
-      req.pipe(forward);
+      forwardToSim(req, res, (answer) => {
+        const gzip = (req.headers["accept-encoding"] ?? "").includes("gzip");
+        const { "content-length": _length, ...headers } = answer.headers;
+        res.writeHead(answer.statusCode ?? 502, gzip ? { ...headers, "content-encoding": "gzip" } : answer.headers);
+        if (!gzip) {
+          answer.pipe(res);
+          return;
+        }
+        const compressed = createGzip();
+        compressed.on("data", (chunk: Buffer) => {
+          gzippedBytes += chunk.length;
+        });
+        answer.pipe(compressed).pipe(res);
+      });
     });
     await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
   });
