@@ -3,6 +3,7 @@ import type { ENROLLMENT_STATUSES } from "@enrollwatch/sync";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
+import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 import { pageSize } from "./paging.ts";
@@ -114,18 +115,8 @@ export function deviceWhere(filter: DeviceFilter | null | undefined): Prisma.Dev
   return where;
 }
 
-const DeviceOrderByEnum = builder.enumType("DeviceOrderBy", {
-  values: ["NAME_ASC", "NAME_DESC", "STATUS_SINCE_ASC", "STATUS_SINCE_DESC", "SERIAL_ASC", "PLATFORM_ASC"] as const,
-});
-
-const ORDER: Record<(typeof DeviceOrderByEnum)["$inferType"], Prisma.DeviceOrderByWithRelationInput[]> = {
-  NAME_ASC: [{ name: "asc" }, { id: "asc" }],
-  NAME_DESC: [{ name: "desc" }, { id: "asc" }],
-  STATUS_SINCE_ASC: [{ statusSince: "asc" }, { id: "asc" }],
-  STATUS_SINCE_DESC: [{ statusSince: "desc" }, { id: "asc" }],
-  SERIAL_ASC: [{ serial: "asc" }, { id: "asc" }],
-  PLATFORM_ASC: [{ platform: "asc" }, { id: "asc" }],
-};
+const DeviceOrderByEnum = builder.enumType("DeviceOrderBy", { values: DEVICE_ORDER_NAMES });
+const SORT_COLUMNS = { name: true, statusSince: true, serial: true, platform: true } as const;
 
 builder.queryFields((t) => ({
   devices: t.prismaConnection(
@@ -139,12 +130,22 @@ builder.queryFields((t) => ({
       },
       maxSize: 500,
       defaultSize: 50,
-      resolve: (query, _root, args) =>
-        prisma.device.findMany({
-          ...query,
-          where: deviceWhere(args.filter),
-          orderBy: ORDER[args.orderBy ?? "NAME_ASC"],
-        }),
+      resolve: async (query, _root, args) => {
+        const order = DEVICE_ORDERS[args.orderBy ?? "NAME_ASC"];
+        const where = deviceWhere(args.filter);
+        const orderBy = deviceOrderBy(order);
+        const { cursor, skip, ...page } = query;
+        const cursorId = cursor?.id;
+        if (cursorId === undefined || order.nullable) return prisma.device.findMany({ ...query, where, orderBy });
+        // The page starts past the cursor device's own sort value, read first (one lookup by
+        // primary key), so that the page itself is an index range: see keysetAfter.
+        const at = await prisma.device.findUnique({ where: { id: cursorId }, select: SORT_COLUMNS });
+        const value = at?.[order.column];
+        // As with Prisma's cursor: a cursor whose device is gone (or changed its value to NULL) ends the list.
+        if (value === undefined || value === null) return [];
+        const after = keysetAfter(order, { id: cursorId, value }, page.take < 0);
+        return prisma.device.findMany({ ...page, where: { AND: [where, after] }, orderBy });
+      },
       totalCount: async (_root, args, ctx) => {
         const { filter } = args;
         // By status alone (the dashboard's cards and lists), the counts are in memory already.

@@ -1,0 +1,76 @@
+import type { Prisma } from "@enrollwatch/db";
+
+/** The orders a devices list can take; each breaks ties by id, so every order is total. */
+export const DEVICE_ORDER_NAMES = [
+  "NAME_ASC",
+  "NAME_DESC",
+  "STATUS_SINCE_ASC",
+  "STATUS_SINCE_DESC",
+  "SERIAL_ASC",
+  "PLATFORM_ASC",
+] as const;
+export type DeviceOrderName = (typeof DEVICE_ORDER_NAMES)[number];
+
+/** The column a devices list is sorted by, before id. */
+export type DeviceSortColumn = "name" | "statusSince" | "serial" | "platform";
+
+export interface DeviceOrder {
+  column: DeviceSortColumn;
+  direction: "asc" | "desc";
+  /**
+   * Whether the column holds NULLs. Their place in the order (last ascending, first descending)
+   * has no comparison operator to page past, so such an order pages with Prisma's own cursor.
+   */
+  nullable: boolean;
+}
+
+export const DEVICE_ORDERS: Record<DeviceOrderName, DeviceOrder> = {
+  NAME_ASC: { column: "name", direction: "asc", nullable: false },
+  NAME_DESC: { column: "name", direction: "desc", nullable: false },
+  STATUS_SINCE_ASC: { column: "statusSince", direction: "asc", nullable: false },
+  STATUS_SINCE_DESC: { column: "statusSince", direction: "desc", nullable: false },
+  SERIAL_ASC: { column: "serial", direction: "asc", nullable: true },
+  PLATFORM_ASC: { column: "platform", direction: "asc", nullable: false },
+};
+
+export function deviceOrderBy(order: DeviceOrder): Prisma.DeviceOrderByWithRelationInput[] {
+  return [{ [order.column]: order.direction }, { id: "asc" }];
+}
+
+/** Where a page starts: the cursor device's id and its value in the sort column. */
+export interface DeviceKey {
+  id: string;
+  value: string | Date;
+}
+
+/**
+ * The devices strictly after `key` in `order` (before it when `backward`), as a condition
+ * PostgreSQL answers with a range of the (status, column, id) index read in order.
+ *
+ * Prisma's own cursor says the same with sub-selects and an OR (`name = (SELECT ...) AND id >=
+ * (SELECT ...) OR name > (SELECT ...)`), which the planner can only answer by reading every
+ * matching device after the cursor and sorting them: 13 ms for a page deep in 3,800 OFFLINE
+ * devices, against 0.4 ms for this form. The leading bound (`name >= v`) is implied by the OR
+ * that follows; it is there because it is what the index can seek to (PostgreSQL does not turn
+ * the OR into a row comparison), so the scan stops after the page's rows.
+ */
+export function keysetAfter(order: DeviceOrder, key: DeviceKey, backward: boolean): Prisma.DeviceWhereInput {
+  // Past the cursor means up the column when paging forward through an ascending order, or
+  // backward through a descending one; down it otherwise. Ties on the column go by id, ascending.
+  const up = (order.direction === "asc") !== backward;
+  return {
+    AND: [
+      columnIs(order.column, up ? "gte" : "lte", key.value),
+      { OR: [columnIs(order.column, up ? "gt" : "lt", key.value), { id: backward ? { lt: key.id } : { gt: key.id } }] },
+    ],
+  };
+}
+
+function columnIs(
+  column: DeviceSortColumn,
+  op: "gt" | "gte" | "lt" | "lte",
+  value: string | Date,
+): Prisma.DeviceWhereInput {
+  // The key's value was read from this very column, so its type is the column's.
+  return { [column]: { [op]: value } } as Prisma.DeviceWhereInput;
+}

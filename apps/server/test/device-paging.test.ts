@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, keysetAfter } from "../src/graphql/schema/DeviceOrder.ts";
+import { gql, SyncNow, startTestServer, type TestServer } from "./testkit.ts";
+
+describe("keysetAfter", () => {
+  const key = { id: "00000000-0000-4000-8000-000000000007", value: "Mac-07" };
+  it.each([
+    // order, backward → the column's bound, the strict comparison, the id tie-break
+    ["NAME_ASC", false, "gte", "gt", "gt"],
+    ["NAME_ASC", true, "lte", "lt", "lt"],
+    ["NAME_DESC", false, "lte", "lt", "gt"],
+    ["NAME_DESC", true, "gte", "gt", "lt"],
+  ] as const)("%s, backward %s: name %s v and (name %s v or id %s cursor)", (order, backward, bound, strict, tie) => {
+    expect(keysetAfter(DEVICE_ORDERS[order], key, backward)).toEqual({
+      AND: [{ name: { [bound]: "Mac-07" } }, { OR: [{ name: { [strict]: "Mac-07" } }, { id: { [tie]: key.id } }] }],
+    });
+  });
+
+  it("compares dates as dates", () => {
+    const since = new Date("2026-11-30T10:00:00.000Z");
+    expect(keysetAfter(DEVICE_ORDERS.STATUS_SINCE_DESC, { id: key.id, value: since }, false)).toEqual({
+      AND: [{ statusSince: { lte: since } }, { OR: [{ statusSince: { lt: since } }, { id: { gt: key.id } }] }],
+    });
+  });
+});
+
+type Edge = { cursor: string; node: { id: string } };
+type Page = {
+  devices: { edges: Edge[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean } };
+};
+type PageArgs = {
+  orderBy: string;
+  filter?: { search?: string; status?: string[] } | null;
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+};
+const Devices = gql<
+  Page,
+  PageArgs
+>(`query Paging($orderBy: DeviceOrderBy, $filter: DeviceFilter, $first: Int, $after: String, $last: Int, $before: String) {
+  devices(orderBy: $orderBy, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+    pageInfo { hasNextPage hasPreviousPage }
+    edges { cursor node { id } }
+  }
+}`);
+
+const HOSTS = 60;
+const PAGE = 7;
+
+describe.each(["pglite", "postgres"] as const)("paging devices by cursor on %s", (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database, hosts: HOSTS });
+    await server.request(SyncNow);
+    // Ties in every sort column, and serials missing, so that pages break inside a run of equal
+    // values: the id must order them, and no device may be skipped or repeated at a page edge.
+    const prisma = server.app.db.prisma;
+    const ids = (await prisma.device.findMany({ select: { id: true }, orderBy: { fleetHostId: "asc" } })).map(
+      (d) => d.id,
+    );
+    await prisma.device.updateMany({ where: { id: { in: ids.slice(0, 12) } }, data: { name: "Shared name" } });
+    await prisma.device.updateMany({
+      where: { id: { in: ids.slice(8, 30) } },
+      data: { statusSince: new Date("2026-11-30T10:00:00.000Z") },
+    });
+    await prisma.device.updateMany({ where: { id: { in: ids.slice(20, 26) } }, data: { serial: null } });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function everyDevice(orderBy: string, filter: PageArgs["filter"]): Promise<string[]> {
+    const all = await server.request(Devices, { orderBy, filter, first: 500 });
+    return all.devices.edges.map((e) => e.node.id);
+  }
+
+  for (const orderBy of DEVICE_ORDER_NAMES) {
+    for (const filter of [null, { search: "a" }]) {
+      const label = `${orderBy}${filter ? `, filtered by search "${filter.search}"` : ""}`;
+
+      it(`forward pages of ${PAGE}, ${label}, list every device once, in order`, async () => {
+        const expected = await everyDevice(orderBy, filter);
+        if (filter === null) expect(expected).toHaveLength(HOSTS);
+        const seen: string[] = [];
+        let after: string | null = null;
+        for (let pages = 0; pages < 50; pages++) {
+          const page: Page = await server.request(Devices, { orderBy, filter, first: PAGE, after });
+          seen.push(...page.devices.edges.map((e) => e.node.id));
+          expect(page.devices.pageInfo.hasPreviousPage).toBe(after !== null);
+          if (!page.devices.pageInfo.hasNextPage) break;
+          after = page.devices.edges.at(-1)?.cursor ?? null;
+        }
+        expect(seen).toEqual(expected);
+      });
+
+      it(`backward pages of ${PAGE}, ${label}, list every device once, in order`, async () => {
+        const expected = await everyDevice(orderBy, filter);
+        const pages: string[][] = [];
+        let before: string | null = null;
+        for (let n = 0; n < 50; n++) {
+          const page: Page = await server.request(Devices, { orderBy, filter, last: PAGE, before });
+          pages.unshift(page.devices.edges.map((e) => e.node.id));
+          if (!page.devices.pageInfo.hasPreviousPage) break;
+          before = page.devices.edges[0]?.cursor ?? null;
+        }
+        expect(pages.flat()).toEqual(expected);
+      });
+    }
+  }
+});
