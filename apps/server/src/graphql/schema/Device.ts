@@ -3,7 +3,7 @@ import type { ENROLLMENT_STATUSES } from "@enrollwatch/sync";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
-import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
+import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, DEVICE_SORT_COLUMNS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 import { pageSize } from "./paging.ts";
@@ -116,7 +116,6 @@ export function deviceWhere(filter: DeviceFilter | null | undefined): Prisma.Dev
 }
 
 const DeviceOrderByEnum = builder.enumType("DeviceOrderBy", { values: DEVICE_ORDER_NAMES });
-const SORT_COLUMNS = { name: true, statusSince: true, serial: true, platform: true } as const;
 
 builder.queryFields((t) => ({
   devices: t.prismaConnection(
@@ -139,9 +138,10 @@ builder.queryFields((t) => ({
         if (cursorId === undefined || order.nullable) return prisma.device.findMany({ ...query, where, orderBy });
         // The page starts past the cursor device's own sort value, read first (one lookup by
         // primary key), so that the page itself is an index range: see keysetAfter.
-        const at = await prisma.device.findUnique({ where: { id: cursorId }, select: SORT_COLUMNS });
+        const at = await prisma.device.findUnique({ where: { id: cursorId }, select: DEVICE_SORT_COLUMNS });
         const value = at?.[order.column];
-        // As with Prisma's cursor: a cursor whose device is gone (or changed its value to NULL) ends the list.
+        // As with Prisma's cursor: a cursor whose device is gone ends the list. (Only serial holds
+        // NULL, and its order never gets here.)
         if (value === undefined || value === null) return [];
         const after = keysetAfter(order, { id: cursorId, value }, page.take < 0);
         return prisma.device.findMany({ ...page, where: { AND: [where, after] }, orderBy });

@@ -14,6 +14,14 @@ export type DeviceOrderName = (typeof DEVICE_ORDER_NAMES)[number];
 /** The column a devices list is sorted by, before id. */
 export type DeviceSortColumn = "name" | "statusSince" | "serial" | "platform";
 
+/** A Prisma select of every sort column: what a cursor device is read with (one row, by id). */
+export const DEVICE_SORT_COLUMNS = {
+  name: true,
+  statusSince: true,
+  serial: true,
+  platform: true,
+} as const satisfies Record<DeviceSortColumn, true>;
+
 export interface DeviceOrder {
   column: DeviceSortColumn;
   direction: "asc" | "desc";
@@ -45,7 +53,8 @@ export interface DeviceKey {
 
 /**
  * The devices strictly after `key` in `order` (before it when `backward`), as a condition
- * PostgreSQL answers with a range of the (status, column, id) index read in order.
+ * PostgreSQL can answer with a range of an index on the column read in order: (status, name, id)
+ * for the name orders, the dashboard's default.
  *
  * Prisma's own cursor says the same with sub-selects and an OR (`name = (SELECT ...) AND id >=
  * (SELECT ...) OR name > (SELECT ...)`), which the planner can only answer by reading every
