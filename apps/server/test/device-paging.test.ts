@@ -8,8 +8,8 @@ describe("keysetAfter", () => {
     // order, backward → the column's bound, the strict comparison, the id tie-break
     ["NAME_ASC", false, "gte", "gt", "gt"],
     ["NAME_ASC", true, "lte", "lt", "lt"],
-    ["NAME_DESC", false, "lte", "lt", "gt"],
-    ["NAME_DESC", true, "gte", "gt", "lt"],
+    ["NAME_DESC", false, "lte", "lt", "lt"],
+    ["NAME_DESC", true, "gte", "gt", "gt"],
   ] as const)("%s, backward %s: name %s v and (name %s v or id %s cursor)", (order, backward, bound, strict, tie) => {
     expect(keysetAfter(DEVICE_ORDERS[order], key, backward)).toEqual({
       AND: [{ name: { [bound]: "Mac-07" } }, { OR: [{ name: { [strict]: "Mac-07" } }, { id: { [tie]: key.id } }] }],
@@ -19,7 +19,7 @@ describe("keysetAfter", () => {
   it("compares dates as dates", () => {
     const since = new Date("2026-11-30T10:00:00.000Z");
     expect(keysetAfter(DEVICE_ORDERS.STATUS_SINCE_DESC, { id: key.id, value: since }, false)).toEqual({
-      AND: [{ statusSince: { lte: since } }, { OR: [{ statusSince: { lt: since } }, { id: { gt: key.id } }] }],
+      AND: [{ statusSince: { lte: since } }, { OR: [{ statusSince: { lt: since } }, { id: { lt: key.id } }] }],
     });
   });
 });
@@ -43,6 +43,21 @@ const Devices = gql<
   devices(orderBy: $orderBy, filter: $filter, first: $first, after: $after, last: $last, before: $before) {
     pageInfo { hasNextPage hasPreviousPage }
     edges { cursor node { id } }
+  }
+}`);
+
+const Searched = gql<
+  {
+    devices: {
+      totalCount: number;
+      edges: { node: { id: string; serial: string | null; name: string; owner: { email: string } | null } }[];
+    };
+  },
+  { search: string | null }
+>(`query Searched($search: String) {
+  devices(first: 500, filter: { search: $search }) {
+    totalCount
+    edges { node { id serial name owner { email } } }
   }
 }`);
 
@@ -75,6 +90,33 @@ describe.each(["pglite", "postgres"] as const)("paging devices by cursor on %s",
     const all = await server.request(Devices, { orderBy, filter, first: 500 });
     return all.devices.edges.map((e) => e.node.id);
   }
+
+  it("search matches a substring of the serial, the name or the owner's e-mail, whatever the case, and counts them", async () => {
+    const all = await server.request(Searched, { search: null });
+    const owned = all.devices.edges.map((e) => e.node).filter((d) => d.owner !== null && d.serial !== null);
+    const sample = owned[3];
+    expect(sample).toBeDefined();
+    if (!sample?.owner || !sample.serial) return;
+    const probes = [
+      sample.owner.email.slice(0, sample.owner.email.indexOf("@")).toUpperCase(),
+      sample.serial.slice(2, 9).toLowerCase(),
+      sample.name.slice(1, 6).toUpperCase(),
+      "no-such-device-anywhere",
+    ];
+    for (const search of probes) {
+      const needle = search.toLowerCase();
+      const expected = all.devices.edges
+        .map((e) => e.node)
+        .filter((d) => [d.serial, d.name, d.owner?.email].some((v) => v?.toLowerCase().includes(needle)))
+        .map((d) => d.id);
+      const found = await server.request(Searched, { search });
+      expect(
+        found.devices.edges.map((e) => e.node.id),
+        search,
+      ).toEqual(expected);
+      expect(found.devices.totalCount, search).toBe(expected.length);
+    }
+  });
 
   for (const orderBy of DEVICE_ORDER_NAMES) {
     for (const filter of [null, { search: "a" }]) {

@@ -123,13 +123,16 @@ async function openPGlite(dataDir: string, queries: QueryEvents): Promise<Databa
   if (!inMemory) ensureWritableDir(location);
   // Loaded only when used: importing PGlite alone costs ~40 MB of memory, which a deployment on
   // PostgreSQL (several instances, each syncing 100,000 hosts) should not carry.
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+  const [{ PGlite }, { PrismaPGlite }, { pg_trgm }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("pglite-prisma-adapter"),
+    import("@electric-sql/pglite/contrib/pg_trgm"),
   ]);
   let pglite: PGlite;
   try {
-    pglite = inMemory ? await PGlite.create() : await PGlite.create(location);
+    // The schema's trigram indexes (the devices search) need pg_trgm, which PGlite loads on demand.
+    const extensions = { pg_trgm };
+    pglite = inMemory ? await PGlite.create({ extensions }) : await PGlite.create(location, { extensions });
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new DatabaseSetupError(

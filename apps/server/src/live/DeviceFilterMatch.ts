@@ -1,9 +1,9 @@
-import type { DeviceFilter } from "../graphql/schema/Device.ts";
+import type { DeviceFilter } from "../graphql/schema/DeviceWhere.ts";
 import type { FeedEvent } from "./StatusEventFeed.ts";
 
 export type DeviceFilterValues = DeviceFilter;
 
-/** The in-memory twin of deviceWhere() (schema/Device.ts), for live events already in hand. */
+/** The in-memory twin of deviceWhere() (schema/DeviceWhere.ts), for live events already in hand. */
 export function matchesDeviceFilter(
   device: FeedEvent["device"],
   filter: DeviceFilterValues | null | undefined,

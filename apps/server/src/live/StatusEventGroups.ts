@@ -9,7 +9,7 @@ import {
 } from "graphql";
 import { createGraphQLError } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.ts";
-import type { DeviceFilter } from "../graphql/schema/Device.ts";
+import type { DeviceFilter } from "../graphql/schema/DeviceWhere.ts";
 import { matchesDeviceFilter } from "./DeviceFilterMatch.ts";
 import type { FeedEvent, StatusEventFeed } from "./StatusEventFeed.ts";
 import { replayEvents } from "./statusEventStream.ts";

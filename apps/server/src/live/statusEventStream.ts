@@ -1,5 +1,5 @@
 import { prisma } from "../db.ts";
-import { deviceWhere } from "../graphql/schema/Device.ts";
+import { deviceWhere } from "../graphql/schema/DeviceWhere.ts";
 import { type DeviceFilterValues, matchesDeviceFilter } from "./DeviceFilterMatch.ts";
 import { FEED_INCLUDE, type FeedEvent, type StatusEventFeed } from "./StatusEventFeed.ts";
 
@@ -11,7 +11,7 @@ export async function* replayEvents(
   upTo: bigint,
   filter: DeviceFilterValues | null | undefined,
 ): AsyncGenerator<FeedEvent> {
-  const where = filter ? { device: deviceWhere(filter) } : {};
+  const where = filter ? { device: await deviceWhere(filter) } : {};
   let cursor = after;
   while (cursor < upTo) {
     const events = await prisma.statusEvent.findMany({

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { defaultMigrationsDir, readMigrations } from "./Migrator.ts";
@@ -76,7 +77,8 @@ export async function diffSchemaAgainstMigrations(
 ): Promise<string> {
   const content = await readFile(schemaPath, "utf8");
   const migrations = await readMigrations(migrationsDir);
-  const pglite = await PGlite.create();
+  // The same extensions as the embedded database (Database.ts), so the migrations replay here too.
+  const pglite = await PGlite.create({ extensions: { pg_trgm } });
   try {
     for (const migration of migrations) await pglite.exec(migration.sql);
     const glue = await loadSchemaEngineGlue();

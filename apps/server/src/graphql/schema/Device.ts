@@ -1,9 +1,9 @@
 import type { Prisma } from "@enrollwatch/db";
-import type { ENROLLMENT_STATUSES } from "@enrollwatch/sync";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
 import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, DEVICE_SORT_COLUMNS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
+import { type DeviceFilter, deviceWhere } from "./DeviceWhere.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 import { pageSize } from "./paging.ts";
@@ -94,23 +94,16 @@ export const DeviceFilterInput = builder.inputType("DeviceFilter", {
   }),
 });
 
-export interface DeviceFilter {
-  status?: (typeof ENROLLMENT_STATUSES)[number][] | null;
-  platform?: string[] | null;
-  search?: string | null;
-}
-
-export function deviceWhere(filter: DeviceFilter | null | undefined): Prisma.DeviceWhereInput {
-  const where: Prisma.DeviceWhereInput = {};
-  if (filter?.status?.length) where.status = { in: filter.status };
-  if (filter?.platform?.length) where.platform = { in: filter.platform };
-  const search = filter?.search?.trim();
-  if (search) {
-    where.OR = [
-      { serial: { contains: search, mode: "insensitive" } },
-      { name: { contains: search, mode: "insensitive" } },
-      { owner: { email: { contains: search, mode: "insensitive" } } },
-    ];
+/**
+ * The filter's condition, worked out once per field: the page and its totalCount get the same args
+ * object, and a search's condition costs a lookup of the matching owners.
+ */
+const wheres = new WeakMap<object, Promise<Prisma.DeviceWhereInput>>();
+function pageWhere(args: { filter?: DeviceFilter | null }): Promise<Prisma.DeviceWhereInput> {
+  let where = wheres.get(args);
+  if (!where) {
+    where = deviceWhere(args.filter);
+    wheres.set(args, where);
   }
   return where;
 }
@@ -131,7 +124,7 @@ builder.queryFields((t) => ({
       defaultSize: 50,
       resolve: async (query, _root, args) => {
         const order = DEVICE_ORDERS[args.orderBy ?? "NAME_ASC"];
-        const where = deviceWhere(args.filter);
+        const where = await pageWhere(args);
         const orderBy = deviceOrderBy(order);
         const { cursor, skip, ...page } = query;
         const cursorId = cursor?.id;
@@ -154,7 +147,7 @@ builder.queryFields((t) => ({
           if (!filter?.status?.length) return summary.total;
           return summary.counts.filter((c) => filter.status?.includes(c.status)).reduce((n, c) => n + c.count, 0);
         }
-        return prisma.device.count({ where: deviceWhere(filter) });
+        return prisma.device.count({ where: await pageWhere(args) });
       },
     },
     {},

@@ -1,6 +1,10 @@
 import type { Prisma } from "@enrollwatch/db";
 
-/** The orders a devices list can take; each breaks ties by id, so every order is total. */
+/**
+ * The orders a devices list can take; each breaks ties by id in its own direction, so every order is
+ * total and one index on (column, id) serves it both ways (PostgreSQL reads a btree backward for the
+ * descending orders; a mixed `column DESC, id ASC` would need an index of its own).
+ */
 export const DEVICE_ORDER_NAMES = [
   "NAME_ASC",
   "NAME_DESC",
@@ -42,7 +46,7 @@ export const DEVICE_ORDERS: Record<DeviceOrderName, DeviceOrder> = {
 };
 
 export function deviceOrderBy(order: DeviceOrder): Prisma.DeviceOrderByWithRelationInput[] {
-  return [{ [order.column]: order.direction }, { id: "asc" }];
+  return [{ [order.column]: order.direction }, { id: order.direction }];
 }
 
 /** Where a page starts: the cursor device's id and its value in the sort column. */
@@ -53,8 +57,8 @@ export interface DeviceKey {
 
 /**
  * The devices strictly after `key` in `order` (before it when `backward`), as a condition
- * PostgreSQL can answer with a range of an index on the column read in order: (status, name, id)
- * for the name orders, the dashboard's default.
+ * PostgreSQL can answer with a range of an index on (column, id), read in order: (status, name, id)
+ * or (name, id) for the name orders, the dashboard's default, and likewise for the others.
  *
  * Prisma's own cursor says the same with sub-selects and an OR (`name = (SELECT ...) AND id >=
  * (SELECT ...) OR name > (SELECT ...)`), which the planner can only answer by reading every
@@ -64,13 +68,13 @@ export interface DeviceKey {
  * the OR into a row comparison), so the scan stops after the page's rows.
  */
 export function keysetAfter(order: DeviceOrder, key: DeviceKey, backward: boolean): Prisma.DeviceWhereInput {
-  // Past the cursor means up the column when paging forward through an ascending order, or
-  // backward through a descending one; down it otherwise. Ties on the column go by id, ascending.
+  // Past the cursor means up the column (and, among ties, up the ids) when paging forward through
+  // an ascending order or backward through a descending one; down otherwise.
   const up = (order.direction === "asc") !== backward;
   return {
     AND: [
       columnIs(order.column, up ? "gte" : "lte", key.value),
-      { OR: [columnIs(order.column, up ? "gt" : "lt", key.value), { id: backward ? { lt: key.id } : { gt: key.id } }] },
+      { OR: [columnIs(order.column, up ? "gt" : "lt", key.value), { id: up ? { gt: key.id } : { lt: key.id } }] },
     ],
   };
 }
