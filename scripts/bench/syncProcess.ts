@@ -198,7 +198,10 @@ class PhaseProbe {
 
 function sqlKind(text: string): keyof SyncPhases["sql"] {
   const head = text.trimStart().slice(0, 40);
-  if (head.startsWith('INSERT INTO "Device"')) return "devicesMs";
+  // DeviceStore counts its upserts through a CTE: `WITH upserted AS (INSERT INTO "Device" ...`.
+  if (head.startsWith('INSERT INTO "Device"') || /^WITH upserted AS \(\s*INSERT INTO "Device"/.test(text.trimStart())) {
+    return "devicesMs";
+  }
   if (head.startsWith('INSERT INTO "Employee"')) return "ownersMs";
   if (
     head.startsWith('INSERT INTO "StatusEvent"') ||
