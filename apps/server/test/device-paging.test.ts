@@ -81,6 +81,10 @@ describe.each(["pglite", "postgres"] as const)("paging devices by cursor on %s",
       data: { statusSince: new Date("2026-11-30T10:00:00.000Z") },
     });
     await prisma.device.updateMany({ where: { id: { in: ids.slice(20, 26) } }, data: { serial: null } });
+    // LIKE's wildcards and escape character, literally in one name (see the search test).
+    const literal = ids[40];
+    if (literal === undefined) throw new Error("expected 60 devices");
+    await prisma.device.update({ where: { id: literal }, data: { name: "build_93 at 100% \\ lab" } });
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
@@ -102,6 +106,11 @@ describe.each(["pglite", "postgres"] as const)("paging devices by cursor on %s",
       sample.serial.slice(2, 9).toLowerCase(),
       sample.name.slice(1, 6).toUpperCase(),
       "no-such-device-anywhere",
+      // LIKE's wildcards and escape are literal characters to the admin typing them.
+      "%",
+      "_",
+      "\\",
+      "'s mac",
     ];
     for (const search of probes) {
       const needle = search.toLowerCase();
@@ -115,6 +124,8 @@ describe.each(["pglite", "postgres"] as const)("paging devices by cursor on %s",
         search,
       ).toEqual(expected);
       expect(found.devices.totalCount, search).toBe(expected.length);
+      // As wildcards they would match every device; literally, only the one named with them.
+      if (["%", "_", "\\"].includes(search)) expect(expected, search).toHaveLength(1);
     }
   });
 

@@ -35,8 +35,14 @@ export async function deviceWhere(filter: DeviceFilter | null | undefined): Prom
   return where;
 }
 
+/**
+ * A literal substring: Prisma hands `contains` to ILIKE as `%search%` without escaping, so `_` or
+ * `%` in what an admin typed (`build_93`, `100%`) would be wildcards, and a search for `%` would
+ * match every device. Backslash is PostgreSQL's default LIKE escape. The live filter
+ * (DeviceFilterMatch) compares literally too, so a subscription and a query agree.
+ */
 function contains(search: string): Prisma.StringFilter {
-  return { contains: search, mode: "insensitive" };
+  return { contains: search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" };
 }
 
 async function ownerEmailContains(search: string): Promise<Prisma.DeviceWhereInput> {
