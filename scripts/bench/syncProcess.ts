@@ -1,5 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
+import inspector from "node:inspector/promises";
 /**
  * The process whose time and memory the benchmark measures: a database, a FleetClient, a SyncRunner
  * wired as the server wires them, and the bare fetch-and-parse loop the sync is compared with, both
@@ -315,6 +316,30 @@ function listIds(body: unknown): number[] {
   });
 }
 
+/**
+ * Diagnosis: with BENCH_SYNC_CPU_PROFILE_DIR set, each sync (not the bare loops around it) is
+ * profiled on its own and written as sync-<n>.cpuprofile, for Chrome's DevTools or speedscope. A
+ * whole-process --cpu-prof would mix the full sync, the re-sync and the bare loops in one profile.
+ */
+let profiledSyncs = 0;
+async function startCpuProfile(): Promise<{ stop: () => Promise<void> } | null> {
+  const dir = process.env.BENCH_SYNC_CPU_PROFILE_DIR;
+  if (!dir) return null;
+  const session = new inspector.Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  const file = join(dir, `sync-${++profiledSyncs}.cpuprofile`);
+  return {
+    stop: async () => {
+      const { profile } = await session.post("Profiler.stop");
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 let sampledPeak = 0;
 function sampleRss(): void {
   sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
@@ -393,11 +418,13 @@ async function main(): Promise<void> {
         const w = need();
         simNow = now;
         w.probe.reset();
+        const profiling = await startCpuProfile();
         const started = performance.now();
         const cpuStart = process.cpuUsage();
         const result = await w.runner.run("benchmark");
         const ms = performance.now() - started;
         const cpu = process.cpuUsage(cpuStart);
+        await profiling?.stop();
         return {
           ms,
           cpuMs: (cpu.user + cpu.system) / 1000,
