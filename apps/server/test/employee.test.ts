@@ -156,6 +156,23 @@ describe("employee self-service", () => {
     expect(checked.body.data?.checkAgain).toMatchObject({ outcome: "CHECKED", device: { status: "ENROLLED" } });
     expect((await transition)[0]?.data?.statusEvents).toEqual({ to: "ENROLLED", device: { fleetHostId: mac } });
     await admin.return?.();
+
+    // The admin finds everything the employee did under one actor, the check on its device.
+    const byEmployee = await server.request(
+      gql<
+        {
+          auditLog: { totalCount: number; edges: { node: { action: string; targetDevice: { id: string } | null } }[] };
+        },
+        { actor: string }
+      >(
+        "query($actor: String) { auditLog(filter: { actor: $actor }) { totalCount edges { node { action targetDevice { id } } } } }",
+      ),
+      { actor: `employee:${device.owner.email}` },
+    );
+    const actions = byEmployee.auditLog.edges.map((e) => e.node.action);
+    expect(actions[0]).toBe("employee.checkAgain");
+    expect(actions).toEqual(expect.arrayContaining(["employee.signIn", "employee.visit"]));
+    expect(byEmployee.auditLog.edges[0]?.node.targetDevice?.id).toBe(device.id);
   });
 
   it("refuses forged, superseded and expired links with a clear reason", async () => {

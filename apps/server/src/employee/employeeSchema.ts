@@ -135,8 +135,13 @@ builder.mutationType({
             device: view(owned),
           };
         }
+        // The same actor as the sign-in and visits (`employee:<e-mail>`), so one filter finds them all.
+        const { email } = await prisma.employee.findUniqueOrThrow({
+          where: { id: ctx.employee.employeeId },
+          select: { email: true },
+        });
         await prisma.auditEntry.create({
-          data: { actor: `employee:${ctx.employee.employeeId}`, action: "employee.checkAgain", target: owned.id },
+          data: { actor: `employee:${email}`, action: "employee.checkAgain", target: owned.id },
         });
         await ctx.services.fleet.refetchHost(owned.fleetHostId).catch(() => {});
         const result = await ctx.services.scheduler.checkDevice(owned.fleetHostId);

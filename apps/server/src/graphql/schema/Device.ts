@@ -64,7 +64,7 @@ export const DeviceRef = builder.prismaNode("Device", {
       resolve: (d, args) =>
         prisma.auditEntry.findMany({
           where: { target: d.id },
-          orderBy: { at: "desc" },
+          orderBy: [{ at: "desc" }, { id: "desc" }],
           take: pageSize(args.first, 50, 200),
         }),
     }),

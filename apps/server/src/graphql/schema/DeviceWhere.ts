@@ -1,6 +1,7 @@
 import type { Prisma } from "@enrollwatch/db";
 import type { ENROLLMENT_STATUSES } from "@enrollwatch/sync";
 import { prisma } from "../../db.ts";
+import { containsLiteral } from "./LiteralContains.ts";
 
 export interface DeviceFilter {
   status?: (typeof ENROLLMENT_STATUSES)[number][] | null;
@@ -31,26 +32,21 @@ export async function deviceWhere(filter: DeviceFilter | null | undefined): Prom
   if (filter?.status?.length) where.status = { in: filter.status };
   if (filter?.platform?.length) where.platform = { in: filter.platform };
   const search = filter?.search?.trim();
-  if (search) where.OR = [{ serial: contains(search) }, { name: contains(search) }, await ownerEmailContains(search)];
+  if (search)
+    where.OR = [
+      { serial: containsLiteral(search) },
+      { name: containsLiteral(search) },
+      await ownerEmailContains(search),
+    ];
   return where;
-}
-
-/**
- * A literal substring: Prisma hands `contains` to ILIKE as `%search%` without escaping, so `_` or
- * `%` in what an admin typed (`build_93`, `100%`) would be wildcards, and a search for `%` would
- * match every device. Backslash is PostgreSQL's default LIKE escape. The live filter
- * (DeviceFilterMatch) compares literally too, so a subscription and a query agree.
- */
-function contains(search: string): Prisma.StringFilter {
-  return { contains: search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" };
 }
 
 async function ownerEmailContains(search: string): Promise<Prisma.DeviceWhereInput> {
   const owners = await prisma.employee.findMany({
-    where: { email: contains(search) },
+    where: { email: containsLiteral(search) },
     select: { id: true },
     take: OWNER_IDS_LIMIT + 1,
   });
-  if (owners.length > OWNER_IDS_LIMIT) return { owner: { email: contains(search) } };
+  if (owners.length > OWNER_IDS_LIMIT) return { owner: { email: containsLiteral(search) } };
   return { ownerId: { in: owners.map((owner) => owner.id) } };
 }
