@@ -15,4 +15,5 @@ export {
   type MigrationFile,
   readMigrations,
 } from "./migrations/Migrator.ts";
+export { isStale, PlannerStatistics } from "./PlannerStatistics.ts";
 export type { SqlConnection } from "./SqlConnection.ts";

@@ -1,4 +1,4 @@
-import type { Database } from "@enrollwatch/db";
+import { type Database, PlannerStatistics } from "@enrollwatch/db";
 import { type FleetSim, startFleetSim } from "@enrollwatch/fleet-sim";
 import {
   AlertEvaluator,
@@ -91,11 +91,21 @@ export async function createSyncRuntime(
     },
   });
   const triage = new AlertTriage(db, pubsub);
+  const statistics = new PlannerStatistics(db);
   const scheduler = new SyncScheduler(
     db,
     runner,
     logger.child({ part: "scheduler" }),
-    () => alerts.evaluate(),
+    async () => {
+      // First the statistics (PGlite has no autovacuum to keep them), so that the evaluation and
+      // the dashboard's next queries are planned on what the sync wrote.
+      const started = performance.now();
+      const analysed = await statistics.refresh();
+      if (analysed.length > 0) {
+        logger.info({ tables: analysed, ms: Math.round(performance.now() - started) }, "planner statistics refreshed");
+      }
+      await alerts.evaluate();
+    },
     config.SYNC_LOCK_CHECK_SECONDS * 1000,
   );
   return {
