@@ -34,6 +34,9 @@ const Devices = gql<{ devices: { edges: { node: DeviceInfo }[] } }>(
 const SettingsQuery = gql<{ settings: { syncIntervalMinutes: number; offlineAfterDays: number } }>(
   "{ settings { syncIntervalMinutes offlineAfterDays } }",
 );
+const Unenroll = gql<{ unenrollDevice: { __typename: string } }, { id: string }>(
+  "mutation($id: ID!) { unenrollDevice(deviceId: $id) { __typename } }",
+);
 
 let server: TestServer;
 let proxy: CuttableProxy;
@@ -87,6 +90,17 @@ async function produceTransitions(count: number, skip: Set<number> = new Set()):
     if (!d) throw new Error(`no device for host ${id}`);
     return d;
   });
+}
+
+/** yyyy-mm-dd of an instant in local time: the browser runs on the same machine, in the same zone. */
+function localDay(at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+}
+
+/** The audit page's count line. */
+function entries(count: number): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"}`;
 }
 
 async function cardCounts(p: Page): Promise<Record<string, number>> {
@@ -237,5 +251,99 @@ describe("dashboard", () => {
     for (let i = 1; i < seqs.length; i++) expect(seqs[i - 1]).toBe((seqs[i] ?? 0) + 1);
     expect(seqs.length).toBeGreaterThanOrEqual(5);
     await expectCardsToMatchServer(page);
+  });
+
+  it("pages the audit log, filters it from the URL, and links a device's entries to its page", async () => {
+    const prisma = server.app.db.prisma;
+    // A real admin action on a device, audited by the mutation itself ...
+    const device = (await devices()).find((d) => d.status !== "UNENROLLED");
+    if (!device) throw new Error("no enrolled device");
+    expect((await server.request(Unenroll, { id: device.id })).unenrollDevice.__typename).toMatch(/Success/);
+    const stored = await prisma.device.findUniqueOrThrow({ where: { fleetHostId: device.fleetHostId } });
+    // ... and more than two pages of others over three days, several at the same instant.
+    const actors = ["ops-alice", "ops-bob", "Ops-Alice (CI)"] as const;
+    const actions = ["apiToken.create", "settings.update", "webhook.delete"] as const;
+    await prisma.auditEntry.createMany({
+      data: Array.from({ length: 120 }, (_, i) => ({
+        actor: actors[i % 3] ?? "",
+        action: actions[Math.floor(i / 3) % 3] ?? "",
+        target: `e2e-target-${i % 4}`,
+        at: new Date(2025, 5, 10 + (i % 3), 9 + (i % 8)),
+      })),
+    });
+    const all = await prisma.auditEntry.findMany({ orderBy: [{ at: "desc" }, { id: "desc" }] });
+    expect(all.length).toBeGreaterThan(100);
+
+    // A context of its own, signed in on the audit page: the test does not depend on the ones before.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(10_000);
+    try {
+      const auditor = await context.newPage();
+      auditor.on("pageerror", (error) => console.error("page error:", error));
+      await signIn(auditor, proxy.url, ADMIN_TOKEN, "/audit");
+      const rows = auditor.getByTestId("audit-row");
+      const total = auditor.getByTestId("audit-total").getByRole("status");
+      const shownIds = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-entry-id") ?? ""));
+      const sorted = (ids: string[]) => [...ids].sort();
+
+      await expect.poll(() => total.textContent()).toBe(entries(all.length));
+      await expect.poll(() => rows.count()).toBe(50);
+      const loadMore = auditor.getByRole("button", { name: "Load more" });
+      for (let shown = 50; shown < all.length; ) {
+        await loadMore.click();
+        shown = Math.min(shown + 50, all.length);
+        await expect.poll(() => rows.count()).toBe(shown);
+      }
+      await expect.poll(() => loadMore.count()).toBe(0);
+      // Every entry once, newest first, in the server's order.
+      expect(await shownIds()).toEqual(all.map((e) => e.id));
+
+      // An action and an actor: only matching rows, and the count for the filter.
+      await auditor.getByLabel("Action").selectOption("settings.update");
+      await auditor.getByLabel("Actor").fill("ALICE");
+      await auditor.waitForURL(/[?&]actor=ALICE/);
+      const matching = all.filter((e) => e.action === "settings.update" && e.actor.toLowerCase().includes("alice"));
+      expect(matching.length).toBeGreaterThan(5);
+      await expect.poll(() => total.textContent()).toBe(entries(matching.length));
+      await expect.poll(async () => sorted(await shownIds())).toEqual(sorted(matching.map((e) => e.id)));
+      const shownActions = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-action")));
+      expect(new Set(shownActions)).toEqual(new Set(["settings.update"]));
+      for (const actor of await auditor.getByTestId("audit-actor").allTextContents()) expect(actor).toMatch(/alice/i);
+      // Targets that are not devices stay raw ids.
+      expect(await rows.getByRole("link").count()).toBe(0);
+      expect(await rows.first().locator("td").nth(3).textContent()).toMatch(/^e2e-target-\d$/);
+
+      // The URL holds the view: a reload shows the same filter and the same entries.
+      await auditor.reload();
+      await expect.poll(() => total.textContent()).toBe(entries(matching.length));
+      expect(await auditor.getByLabel("Action").inputValue()).toBe("settings.update");
+      expect(await auditor.getByLabel("Actor").inputValue()).toBe("ALICE");
+
+      // One local day, its last hour included.
+      await auditor.getByRole("button", { name: "Clear filters" }).click();
+      await expect.poll(() => total.textContent()).toBe(entries(all.length));
+      expect(await auditor.getByLabel("Actor").inputValue()).toBe("");
+      await auditor.getByLabel("From", { exact: true }).fill("2025-06-11");
+      await auditor.getByLabel("To", { exact: true }).fill("2025-06-11");
+      const onDay = all.filter((e) => localDay(e.at) === "2025-06-11");
+      expect(onDay.length).toBeGreaterThan(0);
+      await expect.poll(() => total.textContent()).toBe(entries(onDay.length));
+      await expect.poll(async () => sorted(await shownIds())).toEqual(sorted(onDay.map((e) => e.id)));
+
+      // The device's entries, found by the id shown on its page, link to it.
+      await auditor.getByRole("button", { name: "Clear filters" }).click();
+      await auditor.getByLabel("Target").fill(device.id);
+      const onDevice = all.filter((e) => e.target === stored.id);
+      const unenrolled = onDevice.find((e) => e.action === "device.unenroll");
+      if (!unenrolled) throw new Error("the unenrolment was not audited");
+      await expect.poll(() => total.textContent()).toBe(entries(onDevice.length));
+      const link = auditor.locator(`[data-entry-id="${unenrolled.id}"]`).getByRole("link", { name: device.name });
+      expect(await link.getAttribute("href")).toBe(`/devices/${encodeURIComponent(device.id)}`);
+      await link.click();
+      await auditor.waitForURL(`**/devices/${encodeURIComponent(device.id)}`);
+      await auditor.getByTestId("device-status").filter({ hasText: "Unenrolled" }).waitFor();
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -1,23 +1,235 @@
+import { A, useSearchParams } from "@solidjs/router";
+import type { Client } from "@urql/core";
 import { createQuery } from "@urql/solid";
-import { For, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { useApp } from "../../app/context.ts";
 import { Notice } from "../../components/Notice.tsx";
-import { formatDateTime } from "../../lib/format.ts";
-import { AuditQuery } from "./documents.ts";
+import { formatCount, formatDateTime } from "../../lib/format.ts";
+import { deviceHref } from "../devices/DeviceTable.tsx";
+import {
+  AUDIT_FILTER_KEYS,
+  type AuditFilterParams,
+  auditFilterFrom,
+  auditParamsFrom,
+  hasAuditFilter,
+} from "./auditFilter.ts";
+import { type AuditLogPages, createAuditLogPages, type FetchAuditPage } from "./auditLog.ts";
+import { AuditActionsQuery, AuditLogQuery } from "./documents.ts";
 
-/** Who changed what, and when: settings, actions on devices, tokens, confirmations. */
+/** One page of the audit log connection through urql (HTTP, no cache). */
+export function auditPageFetcher(client: Client): FetchAuditPage {
+  return async (filter, after, first, withTotal) => {
+    const result = await client.query(AuditLogQuery, { first, after, filter, withTotal }).toPromise();
+    if (result.error || !result.data) throw new Error(result.error?.message ?? "No data");
+    const { auditLog } = result.data;
+    return {
+      entries: auditLog.edges.map((e) => e.node),
+      endCursor: auditLog.pageInfo.endCursor,
+      hasNextPage: auditLog.pageInfo.hasNextPage,
+      ...(auditLog.totalCount === undefined ? {} : { total: auditLog.totalCount }),
+    };
+  };
+}
+
+type TextFilterKey = "actor" | "target";
+
+/**
+ * Who changed what, and when: settings, actions on devices, tokens, confirmations, employees'
+ * visits. The filters live in the URL, so an investigation can be shared or reloaded as it is.
+ */
 export default function AuditPage() {
-  const [result, refetch] = createQuery({ query: AuditQuery, variables: { first: 200 } });
+  const { live } = useApp();
+  const [params, setParams] = useSearchParams();
+  const fetchPage = auditPageFetcher(live.urql);
+
+  const filterParams = createMemo<AuditFilterParams>(() => auditParamsFrom(params), auditParamsFrom({}), {
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  });
+  const filter = createMemo(() => auditFilterFrom(filterParams()), null, {
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  });
+
+  // A new list per filter; answers for the previous one are dropped.
+  const [pages, setPages] = createSignal<AuditLogPages>(createAuditLogPages(filter(), fetchPage));
+  const reload = () => {
+    pages().dispose();
+    setPages(createAuditLogPages(filter(), fetchPage));
+  };
+  createEffect(on(filter, reload, { defer: true }));
+  onCleanup(() => pages().dispose());
+
+  const [actionsResult, refetchActions] = createQuery({ query: AuditActionsQuery });
+  // An action from a shared link stays choosable even if no entry holds it any more.
+  const actionChoices = createMemo(() => {
+    const held = actionsResult.data?.auditActions ?? [];
+    const chosen = filterParams().action;
+    return chosen && !held.includes(chosen) ? [...held, chosen].sort() : held;
+  });
+
+  // Typing waits for a pause before it filters, not for every key (as the devices search does).
+  const [text, setText] = createSignal<Record<TextFilterKey, string>>({
+    actor: filterParams().actor,
+    target: filterParams().target,
+  });
+  const timers: Partial<Record<TextFilterKey, ReturnType<typeof setTimeout>>> = {};
+  const applyText = (key: TextFilterKey) => {
+    clearTimeout(timers[key]);
+    setParams({ [key]: text()[key].trim() || undefined }, { replace: true });
+  };
+  const onTextInput = (key: TextFilterKey, value: string) => {
+    setText((current) => ({ ...current, [key]: value }));
+    clearTimeout(timers[key]);
+    timers[key] = setTimeout(() => applyText(key), 250);
+  };
+  onCleanup(() => {
+    clearTimeout(timers.actor);
+    clearTimeout(timers.target);
+  });
+  // Back and forward change the URL under the fields: they follow it. Keyed per field, so picking
+  // an action while an actor is still being typed does not wipe it.
+  for (const key of ["actor", "target"] as const) {
+    createEffect(
+      on(
+        () => filterParams()[key],
+        (value) => {
+          if (value !== text()[key].trim()) setText((current) => ({ ...current, [key]: value }));
+        },
+        { defer: true },
+      ),
+    );
+  }
+
+  const clearFilters = () => {
+    clearTimeout(timers.actor);
+    clearTimeout(timers.target);
+    setText({ actor: "", target: "" });
+    setParams(Object.fromEntries(AUDIT_FILTER_KEYS.map((key) => [key, undefined])));
+  };
+
+  const refresh = () => {
+    reload();
+    refetchActions({ requestPolicy: "network-only" });
+  };
+
+  // Only the total is announced; the shown count changes with every page and would be noise.
+  const totalLine = () => {
+    const total = pages().total();
+    return total === null ? "" : `${formatCount(total)} ${total === 1 ? "entry" : "entries"}`;
+  };
+  const shownLine = () => {
+    const total = pages().total();
+    const shown = pages().entries().length;
+    return total !== null && shown < total ? ` · ${formatCount(shown)} shown` : "";
+  };
+
   return (
     <div class="page">
       <div class="page-head">
         <h1>Audit log</h1>
-        <button type="button" class="button" onClick={() => refetch({ requestPolicy: "network-only" })}>
+        <button type="button" class="button" onClick={refresh}>
           Refresh
         </button>
       </div>
-      <Show when={result.error}>{(e) => <Notice kind="error">{e().message}</Notice>}</Show>
-      <Show when={result.data} fallback={<p class="muted">Loading…</p>}>
-        {(data) => (
+      <form
+        class="filters audit-filters"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          applyText("actor");
+          applyText("target");
+        }}
+      >
+        <div class="filter-row">
+          <label class="field">
+            <span>Action</span>
+            <select
+              value={filterParams().action}
+              onChange={(e) => setParams({ action: e.currentTarget.value || undefined })}
+              data-testid="filter-action"
+            >
+              <option value="">All actions</option>
+              <For each={actionChoices()}>{(action) => <option value={action}>{action}</option>}</For>
+            </select>
+          </label>
+          <label class="field grow">
+            <span>Actor</span>
+            <input
+              type="search"
+              placeholder="Token name, employee:e-mail or system"
+              value={text().actor}
+              onInput={(e) => onTextInput("actor", e.currentTarget.value)}
+              data-testid="filter-actor"
+            />
+          </label>
+          <label class="field grow">
+            <span>Target</span>
+            <input
+              type="search"
+              placeholder="Device id (from its page) or other id"
+              value={text().target}
+              onInput={(e) => onTextInput("target", e.currentTarget.value)}
+              data-testid="filter-target"
+            />
+          </label>
+          <label class="field">
+            <span>From</span>
+            <input
+              type="date"
+              value={filterParams().from}
+              max={filterParams().to || undefined}
+              onChange={(e) => setParams({ from: e.currentTarget.value || undefined })}
+              data-testid="filter-from"
+            />
+          </label>
+          <label class="field">
+            <span>To</span>
+            <input
+              type="date"
+              value={filterParams().to}
+              min={filterParams().from || undefined}
+              onChange={(e) => setParams({ to: e.currentTarget.value || undefined })}
+              data-testid="filter-to"
+            />
+          </label>
+          <Show when={hasAuditFilter(filterParams())}>
+            <div class="field">
+              <button type="button" class="link-button" onClick={clearFilters} data-testid="clear-filters">
+                Clear filters
+              </button>
+            </div>
+          </Show>
+        </div>
+      </form>
+      <p class="muted" data-testid="audit-total">
+        <span role="status">{totalLine()}</span>
+        {shownLine()}
+      </p>
+      <Show when={pages().error()}>
+        {(e) => (
+          <Notice kind="error">
+            {e()}{" "}
+            <button type="button" class="link-button" onClick={() => pages().loadMore()}>
+              Retry
+            </button>
+          </Notice>
+        )}
+      </Show>
+      <Show
+        when={pages().total() !== null}
+        fallback={
+          <Show when={!pages().error()}>
+            <p class="muted">Loading…</p>
+          </Show>
+        }
+      >
+        <Show
+          when={pages().entries().length > 0}
+          fallback={
+            <p class="muted">
+              {hasAuditFilter(filterParams()) ? "No entries match these filters." : "The audit log is empty."}
+            </p>
+          }
+        >
           <table class="data-table" data-testid="audit">
             <thead>
               <tr>
@@ -29,13 +241,21 @@ export default function AuditPage() {
               </tr>
             </thead>
             <tbody>
-              <For each={data().auditEntries}>
+              <For each={pages().entries()}>
                 {(e) => (
-                  <tr>
-                    <td>{formatDateTime(e.at)}</td>
-                    <td>{e.actor}</td>
+                  <tr data-testid="audit-row" data-entry-id={e.id} data-action={e.action}>
+                    <td class="nowrap">{formatDateTime(e.at)}</td>
+                    <td data-testid="audit-actor">{e.actor}</td>
                     <td class="mono">{e.action}</td>
-                    <td class="mono small">{e.target ?? "—"}</td>
+                    <td>
+                      <Show when={e.targetDevice} fallback={<span class="mono small">{e.target ?? "—"}</span>}>
+                        {(d) => (
+                          <A href={deviceHref(d().id)} data-testid="audit-target-device">
+                            {d().name}
+                          </A>
+                        )}
+                      </Show>
+                    </td>
                     <td class="mono small change-cell">
                       <Show when={e.before}>{(b) => <div>before: {b()}</div>}</Show>
                       <Show when={e.after}>{(a) => <div>after: {a()}</div>}</Show>
@@ -45,7 +265,20 @@ export default function AuditPage() {
               </For>
             </tbody>
           </table>
-        )}
+          <Show when={pages().hasMore()}>
+            <p>
+              <button
+                type="button"
+                class="button"
+                onClick={() => pages().loadMore()}
+                disabled={pages().loading()}
+                data-testid="load-more"
+              >
+                {pages().loading() ? "Loading…" : "Load more"}
+              </button>
+            </p>
+          </Show>
+        </Show>
       </Show>
     </div>
   );
