@@ -342,6 +342,12 @@ describe("dashboard", () => {
       await link.click();
       await auditor.waitForURL(`**/devices/${encodeURIComponent(device.id)}`);
       await auditor.getByTestId("device-status").filter({ hasText: "Unenrolled" }).waitFor();
+
+      // And back: the device page's activity opens the audit log filtered to the device.
+      await auditor.getByTestId("device-audit-link").click();
+      await auditor.waitForURL("**/audit?*");
+      expect(await auditor.getByLabel("Target").inputValue()).toBe(device.id);
+      await expect.poll(() => total.textContent()).toBe(entries(onDevice.length));
     } finally {
       await context.close();
     }

@@ -81,10 +81,15 @@ const ACTIVITY_WORDS: Record<string, string> = {
   "employee.checkAgain": "Owner asked to check again",
 };
 
-function Activity(props: { entries: ActivityEntry[] }) {
+function Activity(props: { deviceId: string; entries: ActivityEntry[] }) {
   return (
     <section class="panel" aria-labelledby="activity-title" data-testid="device-activity">
       <h2 id="activity-title">Activity</h2>
+      <p class="small">
+        <A href={`/audit?${new URLSearchParams({ target: props.deviceId })}`} data-testid="device-audit-link">
+          All of it in the audit log
+        </A>
+      </p>
       <Show when={props.entries.length > 0} fallback={<p class="muted">Nothing yet.</p>}>
         <ul class="activity-list">
           <For each={props.entries}>
@@ -322,7 +327,7 @@ export default function DevicePage() {
                 <h2 id="messages-title">Messages to the owner</h2>
                 <MessagesTable messages={result.data?.outboundMessages ?? []} />
               </section>
-              <Activity entries={device()?.activity ?? []} />
+              <Show when={device()}>{(d) => <Activity deviceId={d().id} entries={d().activity} />}</Show>
             </div>
           </>
         )}
