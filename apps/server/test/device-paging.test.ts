@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeDeviceCursor, encodeDeviceCursor } from "../src/graphql/schema/DeviceCursor.ts";
 import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, keysetAfter } from "../src/graphql/schema/DeviceOrder.ts";
 import { gql, SyncNow, startTestServer, type TestServer } from "./testkit.ts";
 
@@ -16,11 +17,50 @@ describe("keysetAfter", () => {
     });
   });
 
+  it("places NULL serials last ascending: past a value come greater values, then every NULL", () => {
+    expect(keysetAfter(DEVICE_ORDERS.SERIAL_ASC, { id: key.id, value: "C02" }, false)).toEqual({
+      OR: [
+        { AND: [{ serial: { gte: "C02" } }, { OR: [{ serial: { gt: "C02" } }, { id: { gt: key.id } }] }] },
+        { serial: { equals: null } },
+      ],
+    });
+    // Past a NULL, only NULLs with a greater id; before it, every value and the NULLs with a smaller id.
+    expect(keysetAfter(DEVICE_ORDERS.SERIAL_ASC, { id: key.id, value: null }, false)).toEqual({
+      AND: [{ serial: { equals: null } }, { id: { gt: key.id } }],
+    });
+    expect(keysetAfter(DEVICE_ORDERS.SERIAL_ASC, { id: key.id, value: null }, true)).toEqual({
+      OR: [{ serial: { not: null } }, { AND: [{ serial: { equals: null } }, { id: { lt: key.id } }] }],
+    });
+  });
+
   it("compares dates as dates", () => {
     const since = new Date("2026-11-30T10:00:00.000Z");
     expect(keysetAfter(DEVICE_ORDERS.STATUS_SINCE_DESC, { id: key.id, value: since }, false)).toEqual({
       AND: [{ statusSince: { lte: since } }, { OR: [{ statusSince: { lt: since } }, { id: { lt: key.id } }] }],
     });
+  });
+});
+
+describe("device cursors", () => {
+  const id = "00000000-0000-4000-8000-000000000007";
+  it("hold the position they name, in their order's column, dates and NULLs included", () => {
+    const since = new Date("2026-11-30T10:00:00.000Z");
+    const row = { id, name: "Mac-07", statusSince: since, serial: null, platform: "darwin" };
+    for (const order of Object.values(DEVICE_ORDERS)) {
+      expect(decodeDeviceCursor(order, encodeDeviceCursor(order, row))).toEqual({ id, value: row[order.column] });
+    }
+  });
+
+  it("refuse a cursor of another order, a value of the wrong kind, and anything not a cursor", () => {
+    const byName = encodeDeviceCursor(DEVICE_ORDERS.NAME_ASC, { id, name: "Mac-07" });
+    expect(() => decodeDeviceCursor(DEVICE_ORDERS.STATUS_SINCE_ASC, byName)).toThrow(/another order/);
+    const badDate = encodeDeviceCursor(DEVICE_ORDERS.STATUS_SINCE_ASC, { id, statusSince: "yesterday" });
+    expect(() => decodeDeviceCursor(DEVICE_ORDERS.STATUS_SINCE_ASC, badDate)).toThrow(/Invalid cursor/);
+    const nullName = encodeDeviceCursor(DEVICE_ORDERS.NAME_ASC, { id, name: null });
+    expect(() => decodeDeviceCursor(DEVICE_ORDERS.NAME_ASC, nullName)).toThrow(/Invalid cursor/);
+    for (const junk of ["", "not-a-cursor", Buffer.from("DC1:[1,2").toString("base64url")]) {
+      expect(() => decodeDeviceCursor(DEVICE_ORDERS.NAME_ASC, junk)).toThrow(/Invalid cursor/);
+    }
   });
 });
 
@@ -136,6 +176,63 @@ describe.each(["pglite", "postgres"] as const)("paging devices by cursor on %s",
       // As wildcards they would match every device; literally, only the one named with them.
       if (["%", "_", "\\"].includes(search)) expect(expected, search).toHaveLength(1);
     }
+  });
+
+  // Between two pages, the device at the cursor changes (a status change moves its statusSince to
+  // now and takes it out of a status list; a rename moves it in the name order): the next page
+  // still starts where the first one ended.
+  it.each([
+    { orderBy: "STATUS_SINCE_DESC", filter: null, change: "its status changed" },
+    { orderBy: "STATUS_SINCE_ASC", filter: "its own status", change: "it left the list" },
+    { orderBy: "NAME_ASC", filter: null, change: "it was renamed" },
+  ] as const)(
+    "the next page after $orderBy starts where the last ended when $change",
+    async ({ orderBy, filter, change }) => {
+      const prisma = server.app.db.prisma;
+      const dbId = (relayId: string) =>
+        Buffer.from(relayId, "base64")
+          .toString("utf8")
+          .replace(/^Device:/, "");
+      const status =
+        filter === null ? null : (await prisma.device.findFirstOrThrow({ where: { status: "ENROLLED" } })).status;
+      const args = { orderBy, filter: status ? { status: [status] } : null } as const;
+      const before = await everyDevice(orderBy, args.filter);
+      const first = await server.request(Devices, { ...args, first: 5 });
+      const last = first.devices.edges.at(-1);
+      if (!last) throw new Error("no devices");
+      const changed = dbId(last.node.id);
+      const original = await prisma.device.findUniqueOrThrow({ where: { id: changed } });
+      try {
+        await prisma.device.update({
+          where: { id: changed },
+          data:
+            change === "it was renamed"
+              ? { name: "zzz renamed" }
+              : change === "it left the list"
+                ? { status: "OFFLINE", statusSince: new Date() }
+                : { statusSince: new Date(Date.now() + 60_000) },
+        });
+        const next = await server.request(Devices, { ...args, first: 5, after: last.cursor });
+        expect(next.devices.edges.map((e) => e.node.id)).toEqual(before.slice(5, 10));
+        expect(next.devices.pageInfo.hasPreviousPage).toBe(true);
+      } finally {
+        await prisma.device.update({
+          where: { id: changed },
+          data: { name: original.name, status: original.status, statusSince: original.statusSince },
+        });
+      }
+    },
+  );
+
+  it("refuses a cursor made for another order, with a clear error", async () => {
+    const byName = await server.request(Devices, { orderBy: "NAME_ASC", first: 2 });
+    const { status, body } = await server.raw(Devices, {
+      orderBy: "STATUS_SINCE_ASC",
+      first: 2,
+      after: byName.devices.edges[0]?.cursor ?? null,
+    });
+    expect(status).toBe(200);
+    expect(body.errors?.[0]?.message).toMatch(/Invalid cursor: it is a position in another order/);
   });
 
   for (const orderBy of DEVICE_ORDER_NAMES) {

@@ -1,8 +1,11 @@
 import type { Prisma } from "@enrollwatch/db";
+import { queryFromInfo } from "@pothos/plugin-prisma";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
-import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, DEVICE_SORT_COLUMNS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
+import { decodeDeviceCursor, encodeDeviceCursor } from "./DeviceCursor.ts";
+import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, type DeviceOrderName, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
+import { devicePage, devicePageArgs, onlyTotalCount } from "./DevicePage.ts";
 import { type DeviceFilter, deviceWhere } from "./DeviceWhere.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
@@ -110,47 +113,73 @@ function pageWhere(args: { filter?: DeviceFilter | null }): Promise<Prisma.Devic
 
 const DeviceOrderByEnum = builder.enumType("DeviceOrderBy", { values: DEVICE_ORDER_NAMES });
 
+/** The args a devices connection was made for, for its totalCount (the connection is its parent). */
+const connectionArgs = new WeakMap<object, DevicesArgs>();
+
+interface DevicesArgs {
+  filter?: DeviceFilter | null;
+  orderBy?: DeviceOrderName | null;
+  first?: number | null;
+  last?: number | null;
+  before?: string | null;
+  after?: string | null;
+}
+
 builder.queryFields((t) => ({
-  devices: t.prismaConnection(
+  devices: t.connection(
     {
-      type: "Device",
-      cursor: "id",
+      type: DeviceRef,
       description: "Devices, filtered and ordered, as a Relay connection with totalCount.",
       args: {
         filter: t.arg({ type: DeviceFilterInput, required: false }),
         orderBy: t.arg({ type: DeviceOrderByEnum, required: false, defaultValue: "NAME_ASC" }),
       },
-      maxSize: 500,
-      defaultSize: 50,
-      resolve: async (query, _root, args) => {
+      resolve: async (_root, args, context, info) => {
+        const page = devicePageArgs(args);
         const order = DEVICE_ORDERS[args.orderBy ?? "NAME_ASC"];
-        const where = await pageWhere(args);
-        const orderBy = deviceOrderBy(order);
-        const { cursor, skip, ...page } = query;
-        const cursorId = cursor?.id;
-        if (cursorId === undefined || order.nullable) return prisma.device.findMany({ ...query, where, orderBy });
-        // The page starts past the cursor device's own sort value, read first (one lookup by
-        // primary key), so that the page itself is an index range: see keysetAfter.
-        const at = await prisma.device.findUnique({ where: { id: cursorId }, select: DEVICE_SORT_COLUMNS });
-        const value = at?.[order.column];
-        // As with Prisma's cursor: a cursor whose device is gone ends the list. (Only serial holds
-        // NULL, and its order never gets here.)
-        if (value === undefined || value === null) return [];
-        const after = keysetAfter(order, { id: cursorId, value }, page.take < 0);
-        return prisma.device.findMany({ ...page, where: { AND: [where, after] }, orderBy });
-      },
-      totalCount: async (_root, args, ctx) => {
-        const { filter } = args;
-        // By status alone (the dashboard's cards and lists), the counts are in memory already.
-        if (!filter?.platform?.length && !filter?.search?.trim()) {
-          const summary = await ctx.services.summary.get();
-          if (!filter?.status?.length) return summary.total;
-          return summary.counts.filter((c) => filter.status?.includes(c.status)).reduce((n, c) => n + c.count, 0);
-        }
-        return prisma.device.count({ where: await pageWhere(args) });
+        // Decoded before any SQL: a bad cursor is the client's error and costs the database nothing.
+        const key = page.cursor === null ? null : decodeDeviceCursor(order, page.cursor);
+        // The page's rows with what its selection plans (owners, problems, history) in one query,
+        // plus what a cursor is made of. (queryFromInfo is typed for any model: this is Device's.)
+        const query = queryFromInfo({
+          context,
+          info,
+          typeName: "Device",
+          path: ["edges", "node"],
+          select: { id: true, [order.column]: true },
+        }) as Pick<Prisma.DeviceFindManyArgs, "select" | "include">;
+        const rows = onlyTotalCount(info)
+          ? []
+          : await prisma.device.findMany({
+              ...query,
+              where: key
+                ? { AND: [await pageWhere(args), keysetAfter(order, key, page.take < 0)] }
+                : await pageWhere(args),
+              orderBy: deviceOrderBy(order),
+              take: page.take,
+            });
+        const connection = devicePage(rows, args, page.take, (row) => encodeDeviceCursor(order, row));
+        connectionArgs.set(connection, args);
+        return connection;
       },
     },
-    {},
+    {
+      fields: (t) => ({
+        totalCount: t.int({
+          resolve: async (connection, _args, ctx) => {
+            const args = connectionArgs.get(connection) ?? {};
+            const { filter } = args;
+            // By status alone (the dashboard's cards and lists), the counts are in memory already.
+            if (!filter?.platform?.length && !filter?.search?.trim()) {
+              const summary = await ctx.services.summary.get();
+              if (!filter?.status?.length) return summary.total;
+              return summary.counts.filter((c) => filter.status?.includes(c.status)).reduce((n, c) => n + c.count, 0);
+            }
+            return prisma.device.count({ where: await pageWhere(args) });
+          },
+        }),
+      }),
+    },
   ),
   deviceBySerial: t.prismaField({
     type: "Device",

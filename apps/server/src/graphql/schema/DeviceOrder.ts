@@ -18,21 +18,10 @@ export type DeviceOrderName = (typeof DEVICE_ORDER_NAMES)[number];
 /** The column a devices list is sorted by, before id. */
 export type DeviceSortColumn = "name" | "statusSince" | "serial" | "platform";
 
-/** A Prisma select of every sort column: what a cursor device is read with (one row, by id). */
-export const DEVICE_SORT_COLUMNS = {
-  name: true,
-  statusSince: true,
-  serial: true,
-  platform: true,
-} as const satisfies Record<DeviceSortColumn, true>;
-
 export interface DeviceOrder {
   column: DeviceSortColumn;
   direction: "asc" | "desc";
-  /**
-   * Whether the column holds NULLs. Their place in the order (last ascending, first descending)
-   * has no comparison operator to page past, so such an order pages with Prisma's own cursor.
-   */
+  /** Whether the column holds NULLs (last ascending, first descending: see keysetAfter). */
   nullable: boolean;
 }
 
@@ -49,10 +38,10 @@ export function deviceOrderBy(order: DeviceOrder): Prisma.DeviceOrderByWithRelat
   return [{ [order.column]: order.direction }, { id: order.direction }];
 }
 
-/** Where a page starts: the cursor device's id and its value in the sort column. */
+/** Where a page starts: the cursor device's id and its value in the sort column (NULL: a missing serial). */
 export interface DeviceKey {
   id: string;
-  value: string | Date;
+  value: string | Date | null;
 }
 
 /**
@@ -71,19 +60,28 @@ export function keysetAfter(order: DeviceOrder, key: DeviceKey, backward: boolea
   // Past the cursor means up the column (and, among ties, up the ids) when paging forward through
   // an ascending order or backward through a descending one; down otherwise.
   const up = (order.direction === "asc") !== backward;
-  return {
+  const idPast: Prisma.DeviceWhereInput = { id: up ? { gt: key.id } : { lt: key.id } };
+  // NULLs sort last ascending and first descending, as PostgreSQL puts them: above every value.
+  if (key.value === null) {
+    return up
+      ? { AND: [columnIs(order.column, "equals", null), idPast] }
+      : { OR: [columnIs(order.column, "not", null), { AND: [columnIs(order.column, "equals", null), idPast] }] };
+  }
+  const past: Prisma.DeviceWhereInput = {
     AND: [
       columnIs(order.column, up ? "gte" : "lte", key.value),
-      { OR: [columnIs(order.column, up ? "gt" : "lt", key.value), { id: up ? { gt: key.id } : { lt: key.id } }] },
+      { OR: [columnIs(order.column, up ? "gt" : "lt", key.value), idPast] },
     ],
   };
+  return order.nullable && up ? { OR: [past, columnIs(order.column, "equals", null)] } : past;
 }
 
 function columnIs(
   column: DeviceSortColumn,
-  op: "gt" | "gte" | "lt" | "lte",
-  value: string | Date,
+  op: "gt" | "gte" | "lt" | "lte" | "equals" | "not",
+  value: string | Date | null,
 ): Prisma.DeviceWhereInput {
-  // The key's value was read from this very column, so its type is the column's.
+  // The key's value came from this very column (a cursor is checked against its order's column),
+  // so its type is the column's.
   return { [column]: { [op]: value } } as Prisma.DeviceWhereInput;
 }
