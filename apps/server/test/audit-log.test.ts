@@ -72,6 +72,11 @@ describe.each(["pglite", "postgres"] as const)("the audit log on %s", (database)
       target: i % 3 === 0 ? null : `target-${i % 5}`,
       at: new Date(T0 + Math.floor(i / 4) * 3_600_000),
     }));
+    // An alert's reminder, written by the rules with the device's database id as its target.
+    const deviceDbId = Buffer.from(device.id, "base64")
+      .toString("utf8")
+      .replace(/^Device:/, "");
+    rows.push({ actor: "alert-rules", action: "device.alertReminder", target: deviceDbId, at: new Date(T0) });
     await server.app.db.prisma.auditEntry.createMany({ data: rows });
   }, 60_000);
   afterAll(async () => {
@@ -133,8 +138,8 @@ describe.each(["pglite", "postgres"] as const)("the audit log on %s", (database)
 
   it("finds a device's entries by its global id and links them to the device", async () => {
     const { auditLog } = await server.request(AuditLog, { filter: { target: device.id } });
-    expect(auditLog.edges.map((e) => e.node.action)).toEqual(["device.unenroll"]);
-    expect(auditLog.edges[0]?.node.targetDevice).toEqual(device);
+    expect(auditLog.edges.map((e) => e.node.action)).toEqual(["device.unenroll", "device.alertReminder"]);
+    expect(auditLog.edges.map((e) => e.node.targetDevice)).toEqual([device, device]);
     // Entries whose target is not a device link to none.
     const other = await server.request(AuditLog, { filter: { action: ["settings.update"] }, first: 3 });
     expect(other.auditLog.edges.map((e) => e.node.targetDevice)).toEqual([null, null, null]);

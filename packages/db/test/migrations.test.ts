@@ -78,6 +78,35 @@ describe.each(DATABASE_KINDS)("migrating %s", (kind) => {
     }
   });
 
+  it("audit_log_indexes moves an employee's check-agains to the actor of its visits", async () => {
+    // The migrations before it, an entry as the older code wrote it, then the rest.
+    const dir = join(scratch, `before_audit_${kind}`);
+    await cp(defaultMigrationsDir, dir, { recursive: true });
+    for (const m of await readMigrations(dir)) {
+      if (m.name >= "20261204011328_audit_log_indexes") await rm(join(dir, m.name), { recursive: true });
+    }
+    const db = await open();
+    try {
+      await db.migrate(dir);
+      const employee = await db.prisma.employee.create({ data: { email: "ada@example.com" } });
+      await db.prisma.auditEntry.createMany({
+        data: [
+          { actor: `employee:${employee.id}`, action: "employee.checkAgain", target: null },
+          { actor: `employee:${employee.id}`, action: "settings.update", target: null },
+        ],
+      });
+      await db.migrate();
+      const entries = await db.prisma.auditEntry.findMany({ orderBy: { action: "asc" } });
+      expect(entries.map((e) => [e.action, e.actor])).toEqual([
+        ["employee.checkAgain", "employee:ada@example.com"],
+        // Only the check-agains were written that way; nothing else is touched.
+        ["settings.update", `employee:${employee.id}`],
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("refuses to start when an applied migration was edited", async () => {
     const db = await open();
     try {

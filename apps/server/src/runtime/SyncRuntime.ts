@@ -99,10 +99,18 @@ export async function createSyncRuntime(
     async () => {
       // First the statistics (PGlite has no autovacuum to keep them), so that the evaluation and
       // the dashboard's next queries are planned on what the sync wrote.
+      // A failure here must not cost the sync its alert evaluation: logged, and tried after the next.
       const started = performance.now();
-      const analysed = await statistics.refresh();
-      if (analysed.length > 0) {
-        logger.info({ tables: analysed, ms: Math.round(performance.now() - started) }, "planner statistics refreshed");
+      try {
+        const analysed = await statistics.refresh();
+        if (analysed.length > 0) {
+          logger.info(
+            { tables: analysed, ms: Math.round(performance.now() - started) },
+            "planner statistics refreshed",
+          );
+        }
+      } catch (error) {
+        logger.warn({ err: error }, "planner statistics not refreshed");
       }
       await alerts.evaluate();
     },

@@ -6,15 +6,22 @@ import { containsLiteral } from "./LiteralContains.ts";
 import { pageSize } from "./paging.ts";
 import { isUuid } from "./SyncRun.ts";
 
-/** The actions whose target is a device's id (the others name a token, a webhook, a rule, an employee). */
-const DEVICE_ACTIONS = new Set(["device.unenroll", "device.sendRemediation", "employee.visit", "employee.checkAgain"]);
+/**
+ * Whether an action's target is a device's id: every `device.*` action (unenrolment, a message, an
+ * alert's reminder) and an employee's visit or check; the others name a token, a webhook, a rule or
+ * an employee.
+ */
+function targetsDevice(action: string): boolean {
+  return action.startsWith("device.") || action === "employee.visit" || action === "employee.checkAgain";
+}
 
 export const AuditEntryRef = builder.prismaObject("AuditEntry", {
   description: "Who changed what, and when.",
   fields: (t) => ({
     id: t.exposeID("id"),
     actor: t.exposeString("actor", {
-      description: "An API token's name, `employee:<e-mail>` for an employee, or `system` for the sync.",
+      description:
+        "An API token's name, `employee:<e-mail>` for an employee, `system` for the sync, `alert-rules` for an alert's reminders.",
     }),
     action: t.exposeString("action", { description: "What was done, as `area.verb` (see Query.auditActions)." }),
     target: t.exposeString("target", {
@@ -28,7 +35,7 @@ export const AuditEntryRef = builder.prismaObject("AuditEntry", {
       select: { target: true, action: true },
       // Prisma batches the findUnique calls of one page's entries into one query.
       resolve: (query, entry) =>
-        entry.target !== null && DEVICE_ACTIONS.has(entry.action) && isUuid(entry.target)
+        entry.target !== null && targetsDevice(entry.action) && isUuid(entry.target)
           ? prisma.device.findUnique({ ...query, where: { id: entry.target } })
           : null,
     }),
