@@ -82,6 +82,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<App> {
     alerts: runtime.alerts,
     triage: runtime.triage,
     webhooks: runtime.webhooks,
+    webhookSecrets: runtime.webhookSecrets,
     allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE === "true",
     summary,
     feed,

@@ -1,3 +1,4 @@
+import { parseSecretsKey } from "@enrollwatch/sync";
 import { z } from "zod";
 
 /** One line per bad variable, printed as is at start-up. */
@@ -54,6 +55,16 @@ const EnvSchema = z.object({
       .optional(),
   ),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  /** Seals webhook secrets at rest (AES-256-GCM): 32 bytes as base64 or 64 hex digits. */
+  SECRETS_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (v) => parseSecretsKey(v) !== null,
+        "must be 32 bytes as base64 or 64 hex digits (openssl rand -base64 32)",
+      )
+      .optional(),
+  ),
   SMTP_URL: optionalString.pipe(
     z
       .string()
@@ -133,7 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...issues.map((issue) => {
       const name = issue.path.join(".") || "environment";
       const value = env[name];
-      const shown = value === undefined || name.includes("TOKEN") || name.endsWith("_URL") ? "" : ` (got "${value}")`;
+      const secret = name.includes("TOKEN") || name.includes("KEY") || name.endsWith("_URL");
+      const shown = value === undefined || secret ? "" : ` (got "${value}")`;
       return `${name} ${issue.message}${shown}`;
     }),
     ...crossField,

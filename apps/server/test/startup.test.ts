@@ -71,7 +71,12 @@ describe("configuration", () => {
   it("reports every bad variable on its own line", () => {
     const error = (() => {
       try {
-        loadConfig({ PORT: "eighty", DATABASE_URL: "mysql://x", FLEET_URL: "https://fleet.example.com" });
+        loadConfig({
+          PORT: "eighty",
+          DATABASE_URL: "mysql://x",
+          FLEET_URL: "https://fleet.example.com",
+          SECRETS_KEY: "hunter2-too-short",
+        });
       } catch (e) {
         return e;
       }
@@ -80,6 +85,8 @@ describe("configuration", () => {
     expect((error as ConfigError).problems).toEqual([
       'PORT must be a number (got "eighty")',
       "DATABASE_URL must be a postgresql:// connection string (unset it to use embedded PGlite)",
+      // A key is never echoed back.
+      "SECRETS_KEY must be 32 bytes as base64 or 64 hex digits (openssl rand -base64 32)",
       "FLEET_API_TOKEN is required when FLEET_URL is set",
     ]);
   });

@@ -3,6 +3,7 @@ export { type AlertEventKind, WEBHOOK_EVENT_KINDS, type WebhookEventKind } from 
 export { breaksRule, planAlerts } from "./alerts/AlertPlanner.ts";
 export * from "./alerts/AlertRuleSchema.ts";
 export { AlertTriage, type TriageResult } from "./alerts/AlertTriage.ts";
+export { parseSecretsKey, WebhookSecretBox, WebhookSecretError } from "./alerts/WebhookSecretBox.ts";
 export { newWebhookSecret, signWebhook, verifyWebhook, WEBHOOK_HEADERS } from "./alerts/WebhookSignature.ts";
 export { checkWebhookTarget, parseWebhookUrl, refusedAddressRange } from "./alerts/WebhookTarget.ts";
 export { postWebhook, WebhookWorker, type WebhookWorkerOptions } from "./alerts/WebhookWorker.ts";

@@ -6,6 +6,7 @@ import type {
   OutboxWorker,
   SyncScheduler,
   UnenrollmentService,
+  WebhookSecretBox,
   WebhookWorker,
 } from "@enrollwatch/sync";
 import type { Viewer } from "../auth/ApiTokens.ts";
@@ -24,6 +25,8 @@ export interface Services {
   alerts: AlertEvaluator;
   triage: AlertTriage;
   webhooks: WebhookWorker;
+  /** Seals webhook secrets before they are stored (SECRETS_KEY). */
+  webhookSecrets: WebhookSecretBox;
   /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may point at loopback and private addresses. */
   allowPrivateWebhooks: boolean;
   summary: StatusSummaryCache;

@@ -6,9 +6,11 @@ import {
   FleetClient,
   type MessageLinks,
   OutboxWorker,
+  parseSecretsKey,
   SyncRunner,
   SyncScheduler,
   UnenrollmentService,
+  WebhookSecretBox,
   WebhookWorker,
 } from "@enrollwatch/sync";
 import nodemailer from "nodemailer";
@@ -27,6 +29,7 @@ export interface SyncRuntime {
   alerts: AlertEvaluator;
   triage: AlertTriage;
   webhooks: WebhookWorker;
+  webhookSecrets: WebhookSecretBox;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,8 +63,10 @@ export async function createSyncRuntime(
   };
   const unenrollment = new UnenrollmentService({ db, fleet, publisher: pubsub, links });
   const runner = new SyncRunner({ db, fleet, publisher: pubsub, unenrollment, logger: logger.child({ part: "sync" }) });
+  const webhookSecrets = new WebhookSecretBox(config.SECRETS_KEY ? parseSecretsKey(config.SECRETS_KEY) : null);
   const webhooks = new WebhookWorker({
     db,
+    secrets: webhookSecrets,
     logger: logger.child({ part: "webhooks" }),
     allowPrivate: config.WEBHOOK_ALLOW_PRIVATE === "true",
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -126,8 +131,19 @@ export async function createSyncRuntime(
     alerts,
     triage,
     webhooks,
+    webhookSecrets,
     async start() {
       await alerts.seedDefaultRules();
+      const sealed = await webhookSecrets.sealStored(db);
+      if (sealed > 0)
+        logger.info({ webhooks: sealed }, "webhook secrets stored in clear are now sealed with SECRETS_KEY");
+      const unopenable = await webhookSecrets.unopenable(db);
+      if (unopenable > 0) {
+        logger.error(
+          { webhooks: unopenable },
+          "webhook secrets are sealed but SECRETS_KEY is not set: their deliveries fail until it is",
+        );
+      }
       if (config.SYNC_ON_START === "true") scheduler.start();
       outbox.start();
       alerts.start();

@@ -3,6 +3,7 @@ import { request as httpsRequest } from "node:https";
 import type { Database } from "@enrollwatch/db";
 import type { Logger } from "pino";
 import { ts } from "../sql/SqlTime.ts";
+import { WebhookSecretBox } from "./WebhookSecretBox.ts";
 import { signWebhook, WEBHOOK_HEADERS } from "./WebhookSignature.ts";
 import { guardedLookup, parseWebhookUrl, RefusedWebhookTarget } from "./WebhookTarget.ts";
 
@@ -20,6 +21,8 @@ export interface WebhookWorkerOptions {
   concurrencyPerWebhook?: number;
   pollMs?: number;
   now?: () => Date;
+  /** Opens the stored secrets (sealed with SECRETS_KEY, or in clear); in clear only without one. */
+  secrets?: WebhookSecretBox;
 }
 
 export interface AttemptOutcome {
@@ -159,11 +162,7 @@ export class WebhookWorker {
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
-    const outcome = await postWebhook(delivery, {
-      allowPrivate: this.options.allowPrivate,
-      timeoutMs: this.timeoutMs,
-      now: this.now,
-    });
+    const outcome = await this.attempt(delivery);
     const attempts = delivery.attempts + 1;
     const at = this.now();
     const failed = !outcome.ok && attempts >= this.maxAttempts;
@@ -202,7 +201,23 @@ export class WebhookWorker {
       );
     }
   }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
+    let secret: string;
+    try {
+      secret = (this.options.secrets ?? CLEAR_SECRETS).open(delivery.secret);
+    } catch (error) {
+      // Nothing is sent unsigned: the attempt fails, with why, in the delivery log.
+      return { ok: false, status: null, response: null, error: error instanceof Error ? error.message : String(error) };
+    }
+    return postWebhook(
+      { ...delivery, secret },
+      { allowPrivate: this.options.allowPrivate, timeoutMs: this.timeoutMs, now: this.now },
+    );
+  }
 }
+
+const CLEAR_SECRETS = new WebhookSecretBox(null);
 
 /**
  * One signed POST. Never throws: refusals, timeouts, resets and non-2xx answers are outcomes the

@@ -155,7 +155,9 @@ builder.mutationFields((t) => ({
       const fields = await validateWebhook({}, args.input, ctx);
       const secret = newWebhookSecret();
       const webhook = await prisma.$transaction(async (tx) => {
-        const created = await tx.webhook.create({ data: { ...fields, secret } });
+        const created = await tx.webhook.create({
+          data: { ...fields, secret: ctx.services.webhookSecrets.seal(secret) },
+        });
         await tx.auditEntry.create({
           data: { actor, action: "webhook.create", target: created.id, after: describe(fields) },
         });
@@ -222,7 +224,10 @@ builder.mutationFields((t) => ({
       const webhook = await findWebhook(args.id);
       const secret = newWebhookSecret();
       await prisma.$transaction(async (tx) => {
-        await tx.webhook.update({ where: { id: webhook.id }, data: { secret } });
+        await tx.webhook.update({
+          where: { id: webhook.id },
+          data: { secret: ctx.services.webhookSecrets.seal(secret) },
+        });
         await tx.auditEntry.create({ data: { actor, action: "webhook.rotateSecret", target: webhook.id } });
       });
       return { id: webhook.id, secret };
