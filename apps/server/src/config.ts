@@ -22,6 +22,13 @@ const port = (fallback: number) =>
     .max(65535, "must be between 0 and 65535")
     .default(fallback);
 
+const secretsKey = optionalString.pipe(
+  z
+    .string()
+    .refine((v) => parseSecretsKey(v) !== null, "must be 32 bytes as base64 or 64 hex digits (openssl rand -base64 32)")
+    .optional(),
+);
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: port(4000),
@@ -56,15 +63,9 @@ const EnvSchema = z.object({
   ),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   /** Seals webhook secrets at rest (AES-256-GCM): 32 bytes as base64 or 64 hex digits. */
-  SECRETS_KEY: optionalString.pipe(
-    z
-      .string()
-      .refine(
-        (v) => parseSecretsKey(v) !== null,
-        "must be 32 bytes as base64 or 64 hex digits (openssl rand -base64 32)",
-      )
-      .optional(),
-  ),
+  SECRETS_KEY: secretsKey,
+  /** The key SECRETS_KEY replaces, while start-up seals the stored secrets anew (then unset it). */
+  SECRETS_KEY_PREVIOUS: secretsKey,
   SMTP_URL: optionalString.pipe(
     z
       .string()
@@ -137,7 +138,12 @@ export type Config = z.infer<typeof EnvSchema>;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = EnvSchema.safeParse(env);
   // Checked outside the schema so it is reported together with the others, not after they are fixed.
-  const crossField = env.FLEET_URL && !env.FLEET_API_TOKEN ? ["FLEET_API_TOKEN is required when FLEET_URL is set"] : [];
+  const crossField = [
+    ...(env.FLEET_URL && !env.FLEET_API_TOKEN ? ["FLEET_API_TOKEN is required when FLEET_URL is set"] : []),
+    ...(env.SECRETS_KEY_PREVIOUS && !env.SECRETS_KEY
+      ? ["SECRETS_KEY is required when SECRETS_KEY_PREVIOUS is set"]
+      : []),
+  ];
   if (result.success && crossField.length === 0) return result.data;
   const issues = result.success ? [] : result.error.issues;
   throw new ConfigError([

@@ -75,7 +75,7 @@ describe("configuration", () => {
           PORT: "eighty",
           DATABASE_URL: "mysql://x",
           FLEET_URL: "https://fleet.example.com",
-          SECRETS_KEY: "hunter2-too-short",
+          SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 1).toString("base64"),
         });
       } catch (e) {
         return e;
@@ -85,10 +85,13 @@ describe("configuration", () => {
     expect((error as ConfigError).problems).toEqual([
       'PORT must be a number (got "eighty")',
       "DATABASE_URL must be a postgresql:// connection string (unset it to use embedded PGlite)",
-      // A key is never echoed back.
-      "SECRETS_KEY must be 32 bytes as base64 or 64 hex digits (openssl rand -base64 32)",
       "FLEET_API_TOKEN is required when FLEET_URL is set",
+      "SECRETS_KEY is required when SECRETS_KEY_PREVIOUS is set",
     ]);
+    // A key is never echoed back.
+    expect(() => loadConfig({ SECRETS_KEY: "hunter2-too-short" })).toThrow(
+      /^SECRETS_KEY must be 32 bytes as base64 or 64 hex digits \(openssl rand -base64 32\)$/,
+    );
   });
 });
 

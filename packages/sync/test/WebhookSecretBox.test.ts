@@ -73,4 +73,17 @@ describe("sealing the secrets stored in clear", () => {
       "clear-two-0123456789",
     ]);
   });
+
+  it("changes the key: opens what the previous key sealed, and seals it anew so the old key can go", async () => {
+    const newKey = randomBytes(32);
+    const rotating = new WebhookSecretBox(newKey, [key]);
+    const expected = ["sealed-0123456789", "clear-one-0123456789", "clear-two-0123456789"];
+    const before = await t.db.prisma.webhook.findMany({ orderBy: { name: "asc" } });
+    expect(before.map((r) => rotating.open(r.secret))).toEqual(expected);
+    expect(await rotating.sealStored(t.db)).toBe(3);
+    expect(await rotating.sealStored(t.db)).toBe(0);
+    const after = await t.db.prisma.webhook.findMany({ orderBy: { name: "asc" } });
+    expect(after.map((r) => new WebhookSecretBox(newKey).open(r.secret))).toEqual(expected);
+    expect(() => new WebhookSecretBox(key).open(after[0]?.secret ?? "")).toThrow(/another key/);
+  });
 });

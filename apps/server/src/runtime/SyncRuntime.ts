@@ -63,7 +63,9 @@ export async function createSyncRuntime(
   };
   const unenrollment = new UnenrollmentService({ db, fleet, publisher: pubsub, links });
   const runner = new SyncRunner({ db, fleet, publisher: pubsub, unenrollment, logger: logger.child({ part: "sync" }) });
-  const webhookSecrets = new WebhookSecretBox(config.SECRETS_KEY ? parseSecretsKey(config.SECRETS_KEY) : null);
+  const keyOf = (text: string | undefined) => (text ? parseSecretsKey(text) : null);
+  const previousKey = keyOf(config.SECRETS_KEY_PREVIOUS);
+  const webhookSecrets = new WebhookSecretBox(keyOf(config.SECRETS_KEY), previousKey ? [previousKey] : []);
   const webhooks = new WebhookWorker({
     db,
     secrets: webhookSecrets,
@@ -136,7 +138,10 @@ export async function createSyncRuntime(
       await alerts.seedDefaultRules();
       const sealed = await webhookSecrets.sealStored(db);
       if (sealed > 0)
-        logger.info({ webhooks: sealed }, "webhook secrets stored in clear are now sealed with SECRETS_KEY");
+        logger.info(
+          { webhooks: sealed },
+          "webhook secrets stored in clear or under SECRETS_KEY_PREVIOUS are now sealed with SECRETS_KEY",
+        );
       const unopenable = await webhookSecrets.unopenable(db);
       if (unopenable > 0) {
         logger.error(

@@ -6,7 +6,8 @@ import type { Database } from "@enrollwatch/db";
  * cannot be stored as a hash: whoever reads it can forge deliveries to the integrator. With
  * SECRETS_KEY set, it is stored sealed (AES-256-GCM, a fresh IV each time), and a copy of the
  * database or a backup alone no longer gives it away. Without a key it is stored as given, as
- * before; so is every secret stored before a key was set, until `sealStored` seals it.
+ * before; so is every secret stored before a key was set, until `sealStored` seals it. To change
+ * the key, the old one is kept as a previous key until `sealStored` has sealed everything anew.
  */
 const SEALED = "v1:";
 const IV_BYTES = 12;
@@ -18,9 +19,15 @@ export class WebhookSecretError extends Error {
 }
 
 export class WebhookSecretBox {
-  /** `key`: 32 bytes (AES-256), or null to store secrets as given. */
-  constructor(private readonly key: Buffer | null) {
-    if (key !== null && key.length !== 32) throw new WebhookSecretError("SECRETS_KEY must be 32 bytes");
+  /** `key`: 32 bytes (AES-256), or null to store secrets as given; `previous`: keys being replaced. */
+  constructor(
+    private readonly key: Buffer | null,
+    private readonly previous: readonly Buffer[] = [],
+  ) {
+    if ([key, ...previous].some((k) => k !== null && k.length !== 32)) {
+      throw new WebhookSecretError("SECRETS_KEY must be 32 bytes");
+    }
+    if (key === null && previous.length > 0) throw new WebhookSecretError("a previous key needs SECRETS_KEY");
   }
 
   get seals(): boolean {
@@ -44,32 +51,38 @@ export class WebhookSecretBox {
     }
     const bytes = Buffer.from(stored.slice(SEALED.length), "base64");
     if (bytes.length < IV_BYTES + TAG_BYTES) throw new WebhookSecretError("the webhook's stored secret is damaged");
-    try {
-      const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES)).setAAD(AAD);
-      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
-    } catch {
-      throw new WebhookSecretError(
-        "the webhook's secret cannot be opened with SECRETS_KEY (sealed with another key, or altered)",
-      );
+    for (const key of [this.key, ...this.previous]) {
+      const opened = openWith(key, bytes);
+      if (opened !== null) return opened;
     }
+    throw new WebhookSecretError(
+      "the webhook's secret cannot be opened with SECRETS_KEY (sealed with another key, or altered)",
+    );
   }
 
   /**
-   * Seals the secrets stored in clear (before a key was set); answers how many. Safe beside other
-   * instances doing the same: a row is only replaced if it still holds the clear value read.
+   * Seals with the current key the secrets stored in clear (before a key was set) or sealed with a
+   * previous key; answers how many. Safe beside other instances doing the same: a row is only
+   * replaced if it still holds the value read.
    */
   async sealStored(db: Database): Promise<number> {
-    if (this.key === null) return 0;
-    const clear = await db.prisma.webhook.findMany({
-      where: { NOT: { secret: { startsWith: SEALED } } },
-      select: { id: true, secret: true },
-    });
+    const key = this.key;
+    if (key === null) return 0;
+    // A fleet's webhooks are a handful: read them all rather than guess which key sealed each.
+    const rows = await db.prisma.webhook.findMany({ select: { id: true, secret: true } });
     let sealed = 0;
-    for (const row of clear) {
+    for (const row of rows) {
+      const current = isSealed(row.secret) && openWith(key, Buffer.from(row.secret.slice(SEALED.length), "base64"));
+      if (typeof current === "string") continue;
+      let secret: string;
+      try {
+        secret = this.open(row.secret);
+      } catch {
+        continue; // Neither key opens it: its deliveries say so; nothing here can mend it.
+      }
       const { count } = await db.prisma.webhook.updateMany({
         where: { id: row.id, secret: row.secret },
-        data: { secret: this.seal(row.secret) },
+        data: { secret: this.seal(secret) },
       });
       sealed += count;
     }
@@ -85,6 +98,18 @@ export class WebhookSecretBox {
 
 function isSealed(stored: string): boolean {
   return stored.startsWith(SEALED);
+}
+
+/** The secret `bytes` (IV, tag, ciphertext) seal under `key`, or null if this key did not seal them. */
+function openWith(key: Buffer | null, bytes: Buffer): string | null {
+  if (key === null || bytes.length < IV_BYTES + TAG_BYTES) return null;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES)).setAAD(AAD);
+    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+  } catch {
+    return null;
+  }
 }
 
 /** A SECRETS_KEY as configured: 32 bytes written as 64 hex digits or as base64 (`openssl rand -base64 32`). */
