@@ -30,10 +30,6 @@ export class WebhookSecretBox {
     if (key === null && previous.length > 0) throw new WebhookSecretError("a previous key needs SECRETS_KEY");
   }
 
-  get seals(): boolean {
-    return this.key !== null;
-  }
-
   /** What to store for `secret`. */
   seal(secret: string): string {
     if (this.key === null) return secret;
@@ -45,15 +41,20 @@ export class WebhookSecretBox {
 
   /** The secret a stored value holds; throws WebhookSecretError when it cannot be read with this key. */
   open(stored: string): string {
-    if (!isSealed(stored)) return stored;
+    return this.unseal(stored).secret;
+  }
+
+  /** The secret, and whether the current key sealed it (false: in clear, or under a previous key). */
+  private unseal(stored: string): { secret: string; current: boolean } {
+    if (!isSealed(stored)) return { secret: stored, current: false };
     if (this.key === null) {
       throw new WebhookSecretError("the webhook's secret is sealed and SECRETS_KEY is not set");
     }
     const bytes = Buffer.from(stored.slice(SEALED.length), "base64");
     if (bytes.length < IV_BYTES + TAG_BYTES) throw new WebhookSecretError("the webhook's stored secret is damaged");
     for (const key of [this.key, ...this.previous]) {
-      const opened = openWith(key, bytes);
-      if (opened !== null) return opened;
+      const secret = openWith(key, bytes);
+      if (secret !== null) return { secret, current: key === this.key };
     }
     throw new WebhookSecretError(
       "the webhook's secret cannot be opened with SECRETS_KEY (sealed with another key, or altered)",
@@ -66,23 +67,21 @@ export class WebhookSecretBox {
    * replaced if it still holds the value read.
    */
   async sealStored(db: Database): Promise<number> {
-    const key = this.key;
-    if (key === null) return 0;
+    if (this.key === null) return 0;
     // A fleet's webhooks are a handful: read them all rather than guess which key sealed each.
     const rows = await db.prisma.webhook.findMany({ select: { id: true, secret: true } });
     let sealed = 0;
     for (const row of rows) {
-      const current = isSealed(row.secret) && openWith(key, Buffer.from(row.secret.slice(SEALED.length), "base64"));
-      if (typeof current === "string") continue;
-      let secret: string;
+      let unsealed: { secret: string; current: boolean };
       try {
-        secret = this.open(row.secret);
+        unsealed = this.unseal(row.secret);
       } catch {
-        continue; // Neither key opens it: its deliveries say so; nothing here can mend it.
+        continue; // No key opens it: its deliveries say so; nothing here can mend it.
       }
+      if (unsealed.current) continue;
       const { count } = await db.prisma.webhook.updateMany({
         where: { id: row.id, secret: row.secret },
-        data: { secret: this.seal(secret) },
+        data: { secret: this.seal(unsealed.secret) },
       });
       sealed += count;
     }
@@ -101,8 +100,7 @@ function isSealed(stored: string): boolean {
 }
 
 /** The secret `bytes` (IV, tag, ciphertext) seal under `key`, or null if this key did not seal them. */
-function openWith(key: Buffer | null, bytes: Buffer): string | null {
-  if (key === null || bytes.length < IV_BYTES + TAG_BYTES) return null;
+function openWith(key: Buffer, bytes: Buffer): string | null {
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES)).setAAD(AAD);
     decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));

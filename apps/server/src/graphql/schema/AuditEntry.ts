@@ -1,7 +1,7 @@
 import type { Prisma } from "@enrollwatch/db";
-import { decodeGlobalID } from "@pothos/plugin-relay";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
+import { deviceIdFrom } from "./DeviceActions.ts";
 import { containsLiteral } from "./LiteralContains.ts";
 import { pageSize } from "./paging.ts";
 import { isUuid } from "./SyncRun.ts";
@@ -77,12 +77,10 @@ function auditWhere(filter: AuditFilter | null | undefined): Prisma.AuditEntryWh
 /** Devices are shown to clients by their global id but stored as targets by their database id. */
 function storedTarget(target: string): string {
   try {
-    const { typename, id } = decodeGlobalID(target);
-    if (typename === "Device" && isUuid(id)) return id;
+    return deviceIdFrom(target);
   } catch {
-    // not a global id: a target as stored
+    return target; // not a Device's global id: a target as stored
   }
-  return target;
 }
 
 builder.queryFields((t) => ({

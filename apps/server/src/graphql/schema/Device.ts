@@ -4,7 +4,7 @@ import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
 import { decodeDeviceCursor, encodeDeviceCursor } from "./DeviceCursor.ts";
-import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, type DeviceOrderName, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
+import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
 import { devicePage, devicePageArgs, onlyTotalCount } from "./DevicePage.ts";
 import { type DeviceFilter, deviceWhere } from "./DeviceWhere.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
@@ -113,17 +113,11 @@ function pageWhere(args: { filter?: DeviceFilter | null }): Promise<Prisma.Devic
 
 const DeviceOrderByEnum = builder.enumType("DeviceOrderBy", { values: DEVICE_ORDER_NAMES });
 
-/** The args a devices connection was made for, for its totalCount (the connection is its parent). */
-const connectionArgs = new WeakMap<object, DevicesArgs>();
-
-interface DevicesArgs {
-  filter?: DeviceFilter | null;
-  orderBy?: DeviceOrderName | null;
-  first?: number | null;
-  last?: number | null;
-  before?: string | null;
-  after?: string | null;
-}
+/**
+ * The args a devices connection was made for, for its totalCount (the connection is its parent):
+ * the same object, so pageWhere's condition is worked out once for both.
+ */
+const connectionArgs = new WeakMap<object, { filter?: DeviceFilter | null }>();
 
 builder.queryFields((t) => ({
   devices: t.connection(
@@ -139,25 +133,24 @@ builder.queryFields((t) => ({
         const order = DEVICE_ORDERS[args.orderBy ?? "NAME_ASC"];
         // Decoded before any SQL: a bad cursor is the client's error and costs the database nothing.
         const key = page.cursor === null ? null : decodeDeviceCursor(order, page.cursor);
-        // The page's rows with what its selection plans (owners, problems, history) in one query,
-        // plus what a cursor is made of. (queryFromInfo is typed for any model: this is Device's.)
-        const query = queryFromInfo({
-          context,
-          info,
-          typeName: "Device",
-          path: ["edges", "node"],
-          select: { id: true, [order.column]: true },
-        }) as Pick<Prisma.DeviceFindManyArgs, "select" | "include">;
-        const rows = onlyTotalCount(info)
-          ? []
-          : await prisma.device.findMany({
-              ...query,
-              where: key
-                ? { AND: [await pageWhere(args), keysetAfter(order, key, page.take < 0)] }
-                : await pageWhere(args),
-              orderBy: deviceOrderBy(order),
-              take: page.take,
-            });
+        const rows = onlyTotalCount(info) ? [] : await devicesPage();
+        async function devicesPage() {
+          const where = await pageWhere(args);
+          return prisma.device.findMany({
+            // The page's rows with what its selection plans (owners, problems, history) in one
+            // query, plus what a cursor is made of. (queryFromInfo is typed for any model.)
+            ...(queryFromInfo({
+              context,
+              info,
+              typeName: "Device",
+              path: ["edges", "node"],
+              select: { id: true, [order.column]: true },
+            }) as Pick<Prisma.DeviceFindManyArgs, "select" | "include">),
+            where: key ? { AND: [where, keysetAfter(order, key, page.take < 0)] } : where,
+            orderBy: deviceOrderBy(order),
+            take: page.take,
+          });
+        }
         const connection = devicePage(rows, args, page.take, (row) => encodeDeviceCursor(order, row));
         connectionArgs.set(connection, args);
         return connection;
