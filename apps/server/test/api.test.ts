@@ -181,6 +181,7 @@ describe("authentication and roles", () => {
     syncNow: "syncNow",
     sendRemediation: 'sendRemediation(deviceId: "$DEVICE", kind: AGENT_DOWNLOAD_LINK)',
     unenrollDevice: 'unenrollDevice(deviceId: "$DEVICE")',
+    sendBulkRemediation: "sendBulkRemediation(input: { filter: { status: [OFFLINE] }, expectedMessages: 0 })",
     confirmUnenrollment: 'confirmUnenrollment(syncRunId: "00000000-0000-4000-8000-000000000000")',
     createApiToken: 'createApiToken(name: "x", role: ADMIN)',
     revokeApiToken: 'revokeApiToken(id: "00000000-0000-4000-8000-000000000000")',
@@ -333,6 +334,88 @@ describe("mutations", () => {
       const missing = await server.request(SendRemediation, { id });
       expect(missing.sendRemediation.__typename, id).toBe("NotFoundError");
     }
+  });
+
+  const BulkPlan = gql<
+    {
+      bulkRemediationPlan: {
+        devices: number;
+        messages: number;
+        recipients: number;
+        overLimit: boolean;
+        byKind: { kind: string; count: number }[];
+        skippedEnrolled: number;
+        skippedNoOwner: number;
+        skippedRecentlySent: number;
+      };
+    },
+    { filter: Record<string, unknown>; hours?: number }
+  >(`query($filter: DeviceFilter, $hours: Int) { bulkRemediationPlan(filter: $filter, skipIfSentWithinHours: $hours) {
+    devices messages recipients overLimit byKind { kind count } skippedEnrolled skippedNoOwner skippedRecentlySent } }`);
+
+  const SendBulk = gql<
+    {
+      sendBulkRemediation: {
+        __typename: string;
+        message?: string;
+        fieldErrors?: { field: string }[];
+        data?: { queued: number; auditEntryId: string; plan: { messages: number } };
+      };
+    },
+    { input: Record<string, unknown> }
+  >(`mutation($input: BulkRemediationInput!) { sendBulkRemediation(input: $input) {
+    __typename ... on Error { message } ... on ValidationError { fieldErrors { field } }
+    ... on MutationSendBulkRemediationSuccess { data { queued auditEntryId plan { messages } } } } }`);
+
+  it("messages the owners of a filter's devices in one send after a plan, and not twice", async () => {
+    const filter = { status: ["OFFLINE", "AGENT_INACTIVE", "PARTIALLY_ENROLLED", "ENROLLED"] };
+    const planned = (await server.request(BulkPlan, { filter }, viewerToken)).bulkRemediationPlan;
+    const ofStatuses = await server.request(DevicesByStatus, { status: filter.status, first: 100 });
+    const needing = ofStatuses.devices.edges.filter((e) => e.node.status !== "ENROLLED");
+    expect(planned).toMatchObject({
+      devices: ofStatuses.devices.totalCount,
+      overLimit: false,
+      skippedEnrolled: ofStatuses.devices.totalCount - needing.length,
+      skippedNoOwner: needing.filter((e) => !e.node.owner).length,
+      messages: needing.filter((e) => e.node.owner).length,
+    });
+    expect(planned.messages).toBeGreaterThan(0);
+    expect(planned.byKind.reduce((sum, k) => sum + k.count, 0)).toBe(planned.messages);
+
+    // Confirming a stale count sends nothing.
+    const outboxBefore = await server.app.db.prisma.outboundMessage.count();
+    const stale = await server.request(SendBulk, { input: { filter, expectedMessages: planned.messages + 1 } });
+    expect(stale.sendBulkRemediation).toMatchObject({
+      __typename: "ConflictError",
+      message: expect.stringContaining(`now comes to ${planned.messages}`),
+    });
+    const badHours = await server.request(SendBulk, {
+      input: { filter, expectedMessages: planned.messages, skipIfSentWithinHours: -1 },
+    });
+    expect(badHours.sendBulkRemediation).toMatchObject({
+      __typename: "ValidationError",
+      fieldErrors: [{ field: "skipIfSentWithinHours" }],
+    });
+    expect(await server.app.db.prisma.outboundMessage.count()).toBe(outboxBefore);
+
+    const sent = await server.request(SendBulk, { input: { filter, expectedMessages: planned.messages } });
+    expect(sent.sendBulkRemediation).toMatchObject({
+      __typename: "MutationSendBulkRemediationSuccess",
+      data: { queued: planned.messages },
+    });
+    expect(await server.app.db.prisma.outboundMessage.count()).toBe(outboxBefore + planned.messages);
+    const entry = await server.app.db.prisma.auditEntry.findUniqueOrThrow({
+      where: { id: sent.sendBulkRemediation.data?.auditEntryId ?? "" },
+    });
+    expect(entry).toMatchObject({ action: "devices.sendRemediation", actor: "token:ADMIN_TOKEN (environment)" });
+
+    const after = (await server.request(BulkPlan, { filter })).bulkRemediationPlan;
+    expect(after).toMatchObject({ messages: 0, skippedRecentlySent: planned.messages });
+    const badPlan = await server.raw(BulkPlan, { filter, hours: 100_000 });
+    expect(badPlan.body.errors?.[0]).toMatchObject({
+      message: "skipIfSentWithinHours must be between 0 and 720.",
+      extensions: { code: "BAD_USER_INPUT", argument: "skipIfSentWithinHours" },
+    });
   });
 
   it("unenrols a device: purged in Fleet, UNENROLLED with its event, audited", async () => {

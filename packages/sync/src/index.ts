@@ -17,6 +17,18 @@ export {
 } from "./fleet/FleetClient.ts";
 export type { FleetHostRecord } from "./fleet/FleetHostRecord.ts";
 export {
+  BULK_REMEDIATION_MAX_DEVICES,
+  BULK_REMEDIATION_MAX_SKIP_HOURS,
+  type BulkPlanSummary,
+  type BulkRemediationResult,
+  type BulkSkipReason,
+  planBulkRemediation,
+  previewBulkRemediation,
+  recommendedMessage,
+  sendBulkRemediation,
+  sentKey,
+} from "./messages/BulkRemediation.ts";
+export {
   DEFAULT_LINK_TTL_MS,
   ENROLLMENT_LINK_PLACEHOLDER,
   hashToken,

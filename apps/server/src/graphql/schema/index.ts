@@ -5,6 +5,7 @@ import "./enums.ts";
 import "./Problem.ts";
 import "./Device.ts";
 import "./DeviceActions.ts";
+import "./BulkRemediation.ts";
 import "./StatusEvent.ts";
 import "./StatusSummary.ts";
 import "./Settings.ts";

@@ -1,0 +1,155 @@
+import {
+  BULK_REMEDIATION_MAX_DEVICES,
+  BULK_REMEDIATION_MAX_SKIP_HOURS,
+  type BulkPlanSummary,
+  type MessageKind,
+  previewBulkRemediation,
+  sendBulkRemediation,
+} from "@enrollwatch/sync";
+import { createGraphQLError } from "graphql-yoga";
+import { prisma } from "../../db.ts";
+import { builder } from "../builder.ts";
+import { DeviceFilterInput } from "./Device.ts";
+import { type DeviceFilter, deviceWhere } from "./DeviceWhere.ts";
+import { MessageKindEnum } from "./enums.ts";
+import { ADMIN_ERRORS, ConflictError, FieldError, requireAdmin, ValidationError } from "./errors.ts";
+
+const DEFAULT_SKIP_HOURS = 24;
+
+const MessageKindCountRef = builder.objectRef<{ kind: MessageKind; count: number }>("MessageKindCount").implement({
+  fields: (t) => ({
+    kind: t.field({ type: MessageKindEnum, resolve: (c) => c.kind }),
+    count: t.exposeInt("count"),
+  }),
+});
+
+const BulkRemediationPlanRef = builder.objectRef<BulkPlanSummary>("BulkRemediationPlan").implement({
+  description:
+    "What messaging the owners of a filter's devices comes to: how many messages, to how many people, and why the other devices get none.",
+  fields: (t) => ({
+    devices: t.exposeInt("devices", { description: "Devices the filter matches." }),
+    limit: t.int({
+      description: "The most devices one send may message.",
+      resolve: () => BULK_REMEDIATION_MAX_DEVICES,
+    }),
+    overLimit: t.exposeBoolean("overLimit", {
+      description: "More devices match than `limit`: nothing can be sent until the filter is narrower.",
+    }),
+    messages: t.exposeInt("messages", { description: "Messages that would be (or were) queued: one per device." }),
+    recipients: t.exposeInt("recipients", { description: "Distinct owners those messages go to." }),
+    byKind: t.field({ type: [MessageKindCountRef], resolve: (p) => p.byKind }),
+    skippedEnrolled: t.int({
+      description: "Enrolled devices: nothing to fix, never messaged.",
+      resolve: (p) => p.skipped.ENROLLED,
+    }),
+    skippedNoMessage: t.int({
+      description: "Devices whose remedy is the admin's own (renewing the APNs certificate), with no message to send.",
+      resolve: (p) => p.skipped.NO_MESSAGE,
+    }),
+    skippedNoOwner: t.int({
+      description: "Devices without a known owner in Fleet.",
+      resolve: (p) => p.skipped.NO_OWNER,
+    }),
+    skippedRecentlySent: t.int({
+      description: "Devices whose owner already got the same message about them within skipIfSentWithinHours.",
+      resolve: (p) => p.skipped.RECENTLY_SENT,
+    }),
+  }),
+});
+
+const BulkRemediationResultRef = builder
+  .objectRef<{ plan: BulkPlanSummary; auditEntryId: string }>("BulkRemediationResult")
+  .implement({
+    fields: (t) => ({
+      plan: t.field({ type: BulkRemediationPlanRef, resolve: (r) => r.plan }),
+      queued: t.int({ description: "Messages put in the outbox.", resolve: (r) => r.plan.messages }),
+      auditEntryId: t.exposeID("auditEntryId", { description: "The send's entry in the audit log." }),
+    }),
+  });
+
+const BulkRemediationInput = builder.inputType("BulkRemediationInput", {
+  fields: (t) => ({
+    filter: t.field({ type: DeviceFilterInput, required: false, description: "The devices, as in Query.devices." }),
+    kind: t.field({
+      type: MessageKindEnum,
+      required: false,
+      description: "The message for every device; omitted, each device gets the one its own problem calls for.",
+    }),
+    skipIfSentWithinHours: t.int({
+      required: false,
+      defaultValue: DEFAULT_SKIP_HOURS,
+      description: `Skip a device whose owner got the same message about it this recently (0..${BULK_REMEDIATION_MAX_SKIP_HOURS}; 0 skips none).`,
+    }),
+    expectedMessages: t.int({
+      required: true,
+      description:
+        "The `messages` of the plan the admin confirmed. If the plan now comes to another number, nothing is sent (ConflictError).",
+    }),
+  }),
+});
+
+const SKIP_HOURS_RANGE = `skipIfSentWithinHours must be between 0 and ${BULK_REMEDIATION_MAX_SKIP_HOURS}.`;
+
+function validSkipHours(value: number | null | undefined): number | null {
+  const hours = value ?? DEFAULT_SKIP_HOURS;
+  return Number.isInteger(hours) && hours >= 0 && hours <= BULK_REMEDIATION_MAX_SKIP_HOURS ? hours : null;
+}
+
+builder.queryField("bulkRemediationPlan", (t) =>
+  t.field({
+    type: BulkRemediationPlanRef,
+    description: "What sendBulkRemediation would send now for these arguments, sending nothing.",
+    args: {
+      filter: t.arg({ type: DeviceFilterInput, required: false }),
+      kind: t.arg({ type: MessageKindEnum, required: false }),
+      skipIfSentWithinHours: t.arg.int({ required: false, defaultValue: DEFAULT_SKIP_HOURS }),
+    },
+    resolve: async (_root, args) => {
+      const hours = validSkipHours(args.skipIfSentWithinHours);
+      if (hours === null) {
+        throw createGraphQLError(SKIP_HOURS_RANGE, {
+          extensions: { code: "BAD_USER_INPUT", argument: "skipIfSentWithinHours" },
+        });
+      }
+      return previewBulkRemediation(prisma, {
+        where: await deviceWhere(args.filter as DeviceFilter | null | undefined),
+        kind: args.kind ?? null,
+        skipIfSentWithinHours: hours,
+        now: new Date(),
+      });
+    },
+  }),
+);
+
+builder.mutationField("sendBulkRemediation", (t) =>
+  t.field({
+    type: BulkRemediationResultRef,
+    description: `Messages the owners of the filter's devices (at most ${BULK_REMEDIATION_MAX_DEVICES} devices): one of the article's remediation messages per device, audited per device and as one send.`,
+    errors: { types: [...ADMIN_ERRORS, ValidationError, ConflictError] },
+    args: { input: t.arg({ type: BulkRemediationInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const actor = requireAdmin(ctx);
+      const filter = input.filter as DeviceFilter | null | undefined;
+      const hours = validSkipHours(input.skipIfSentWithinHours);
+      if (hours === null)
+        throw new ValidationError(SKIP_HOURS_RANGE, [new FieldError("skipIfSentWithinHours", SKIP_HOURS_RANGE)]);
+      const result = await sendBulkRemediation(prisma, {
+        where: await deviceWhere(filter),
+        kind: input.kind ?? null,
+        skipIfSentWithinHours: hours,
+        now: new Date(),
+        expectedMessages: input.expectedMessages,
+        actor,
+        links: ctx.services.links,
+        filter: filter ?? null,
+      });
+      if (!result.ok) {
+        if (result.reason === "OVER_LIMIT")
+          throw new ValidationError(result.message, [new FieldError("filter", result.message)]);
+        throw new ConflictError(result.message);
+      }
+      if (result.summary.messages > 0) void ctx.services.outbox.deliverDue().catch(() => {});
+      return { plan: result.summary, auditEntryId: result.auditEntryId };
+    },
+  }),
+);
