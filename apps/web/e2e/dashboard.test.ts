@@ -34,6 +34,9 @@ const Devices = gql<{ devices: { edges: { node: DeviceInfo }[] } }>(
 const SettingsQuery = gql<{ settings: { syncIntervalMinutes: number; offlineAfterDays: number } }>(
   "{ settings { syncIntervalMinutes offlineAfterDays } }",
 );
+const PlanQuery = gql<{ bulkRemediationPlan: { messages: number; recipients: number } }, { filter: unknown }>(
+  "query($filter: DeviceFilter) { bulkRemediationPlan(filter: $filter) { messages recipients } }",
+);
 const Unenroll = gql<{ unenrollDevice: { __typename: string } }, { id: string }>(
   "mutation($id: ID!) { unenrollDevice(deviceId: $id) { __typename } }",
 );
@@ -188,6 +191,53 @@ describe("dashboard", () => {
     expect(await page.getByTestId("action-UNENROLL").isDisabled()).toBe(true);
   });
 
+  it("messages the owners of the listed devices after showing the plan, and never on a stale one", async () => {
+    const filter = { status: ["PARTIALLY_ENROLLED", "AGENT_INACTIVE", "MDM_PROFILE_MISSING", "OFFLINE"] };
+    const plan = async () =>
+      (await server.request(PlanQuery, { filter })).bulkRemediationPlan as { messages: number; recipients: number };
+    const messages = (n: number) => `${n} ${n === 1 ? "message" : "messages"}`;
+    const people = (n: number) => `${n} ${n === 1 ? "person" : "people"}`;
+    const before = await plan();
+    expect(before.messages).toBeGreaterThan(0);
+
+    await page.goto(`${proxy.url}/devices?status=${filter.status.join(",")}`);
+    await page
+      .getByTestId("result-line")
+      .filter({ hasText: /\d+ devices?/ })
+      .waitFor();
+    await page.getByTestId("bulk-message").click();
+    const planText = page.getByTestId("bulk-message-plan");
+    await planText.filter({ hasText: `${messages(before.messages)} to ${people(before.recipients)}` }).waitFor();
+    expect(await page.getByTestId("confirm").textContent()).toBe(`Send ${messages(before.messages)}`);
+
+    // The list changes while the dialog is open: confirming the old count sends nothing.
+    const outbox = () => server.app.db.prisma.outboundMessage.count();
+    const outboxBefore = await outbox();
+    await produceTransitions(1);
+    const now = await plan();
+    expect(now.messages).not.toBe(before.messages);
+    await page.getByTestId("confirm").click();
+    await page.getByTestId("bulk-message-error").filter({ hasText: "Nothing was sent" }).waitFor();
+    expect(await outbox()).toBe(outboxBefore);
+    await planText.filter({ hasText: `${messages(now.messages)} to ${people(now.recipients)}` }).waitFor();
+
+    await page.getByTestId("confirm").click();
+    await page
+      .getByTestId("bulk-message-result")
+      .filter({ hasText: `${messages(now.messages)} queued for ${people(now.recipients)}` })
+      .waitFor();
+    expect(await outbox()).toBe(outboxBefore + now.messages);
+
+    // Again at once: everyone was just messaged, so there is nothing to send unless the admin asks.
+    await page.getByTestId("bulk-message").click();
+    await planText.filter({ hasText: "none of them gets a message" }).waitFor();
+    expect(await page.getByTestId("confirm").isDisabled()).toBe(true);
+    await page.getByTestId("bulk-message-skip-recent").uncheck();
+    await planText.filter({ hasText: `${messages(now.messages)} to` }).waitFor();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    expect(await outbox()).toBe(outboxBefore + now.messages);
+  });
+
   it("saves a setting, and shows an invalid one's error next to its field", async () => {
     await page.goto(`${proxy.url}/settings`);
     const interval = page.getByLabel("Sync with Fleet every");
@@ -218,6 +268,9 @@ describe("dashboard", () => {
       await viewer.getByTestId("why").waitFor();
       expect(await viewer.getByTestId("device-actions").count()).toBe(0);
       expect(await viewer.locator("[data-testid^=action-]").count()).toBe(0);
+      await viewer.goto(`${proxy.url}/devices`);
+      await viewer.getByTestId("export-csv").waitFor();
+      expect(await viewer.getByTestId("bulk-message").count()).toBe(0);
       await viewer.goto(`${proxy.url}/settings`);
       await viewer.getByText("Read-only: changing settings needs an ADMIN token.").waitFor();
       expect(await viewer.getByTestId("save-settings").isDisabled()).toBe(true);

@@ -11,6 +11,8 @@ export function ConfirmDialog(props: {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** The confirm button stays disabled (e.g. until there is something to confirm). */
+  confirmDisabled?: boolean;
   onConfirm(): void;
   onCancel(): void;
 }) {
@@ -46,7 +48,7 @@ export function ConfirmDialog(props: {
             type="button"
             class={`button ${props.danger ? "danger" : "primary"}`}
             onClick={() => props.onConfirm()}
-            disabled={props.busy}
+            disabled={props.busy || props.confirmDisabled}
             data-testid="confirm"
           >
             {props.busy ? "Working…" : props.confirmLabel}

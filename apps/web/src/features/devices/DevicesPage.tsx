@@ -1,10 +1,11 @@
-import { useNavigate, useSearchParams } from "@solidjs/router";
+import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import type { Client } from "@urql/core";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
-import { useApp } from "../../app/context.ts";
+import { useApp, useIsAdmin } from "../../app/context.ts";
 import { Notice } from "../../components/Notice.tsx";
 import { formatCount } from "../../lib/format.ts";
 import { type EnrollmentStatus, isStatus, PLATFORMS, platformLabel, STATUS_INFO, STATUSES } from "../../lib/status.ts";
+import { BulkMessageButton, type BulkSendResult } from "./BulkMessageDialog.tsx";
 import { collectCsv, downloadCsv, type ExportProgress } from "./csv.ts";
 import { DeviceTable, deviceHref } from "./DeviceTable.tsx";
 import { DeviceList, type DeviceQuery, type FetchDevicePage } from "./deviceList.ts";
@@ -46,6 +47,8 @@ export function devicePageFetcher(client: Client): FetchDevicePage {
  */
 export default function DevicesPage() {
   const { live, now } = useApp();
+  const isAdmin = useIsAdmin();
+  const [bulkSent, setBulkSent] = createSignal<BulkSendResult | null>(null);
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const fetchPage = devicePageFetcher(live.urql);
@@ -201,6 +204,14 @@ export default function DevicesPage() {
             </select>
           </label>
           <div class="field export">
+            <Show when={isAdmin()}>
+              <BulkMessageButton
+                client={live.urql}
+                filter={query().filter}
+                total={list().total()}
+                onSent={setBulkSent}
+              />
+            </Show>
             <Show
               when={exporting()}
               fallback={
@@ -222,6 +233,15 @@ export default function DevicesPage() {
           </div>
         </div>
       </form>
+      <Show when={bulkSent()}>
+        {(s) => (
+          <Notice kind="success" testid="bulk-message-result">
+            {formatCount(s().queued)} {s().queued === 1 ? "message" : "messages"} queued for{" "}
+            {formatCount(s().recipients)} {s().recipients === 1 ? "person" : "people"}; see the{" "}
+            <A href="/outbox">outbox</A>.
+          </Notice>
+        )}
+      </Show>
       <Show when={exportError()}>{(e) => <Notice kind="error">Export failed: {e()}</Notice>}</Show>
       <Show when={list().outOfFilter() > 0}>
         <Notice kind="info">

@@ -56,3 +56,54 @@ export const DevicePageQuery = gql<DevicePageResult, DevicePageVariables>(`
     }
   }
 `);
+
+export type BulkMessageKind = "ENROLLMENT_INVITATION" | "AGENT_DOWNLOAD_LINK" | "MACOS_PROFILE_GUIDE";
+
+export interface BulkRemediationPlan {
+  devices: number;
+  limit: number;
+  overLimit: boolean;
+  messages: number;
+  recipients: number;
+  byKind: { kind: BulkMessageKind; count: number }[];
+  skippedEnrolled: number;
+  skippedNoMessage: number;
+  skippedNoOwner: number;
+  skippedRecentlySent: number;
+}
+
+const PLAN_FIELDS =
+  "devices limit overLimit messages recipients byKind { kind count } skippedEnrolled skippedNoMessage skippedNoOwner skippedRecentlySent";
+
+export interface BulkRemediationArgs {
+  filter: DeviceFilter | null;
+  /** null: each device's recommended message. */
+  kind: BulkMessageKind | null;
+  skipIfSentWithinHours: number;
+}
+
+export const BulkRemediationPlanQuery = gql<{ bulkRemediationPlan: BulkRemediationPlan }, BulkRemediationArgs>(`
+  query BulkRemediationPlan($filter: DeviceFilter, $kind: MessageKind, $skipIfSentWithinHours: Int) {
+    bulkRemediationPlan(filter: $filter, kind: $kind, skipIfSentWithinHours: $skipIfSentWithinHours) { ${PLAN_FIELDS} }
+  }
+`);
+
+export const SendBulkRemediationMutation = gql<
+  {
+    sendBulkRemediation:
+      | {
+          __typename: "MutationSendBulkRemediationSuccess";
+          data: { queued: number; auditEntryId: string; plan: BulkRemediationPlan };
+        }
+      | { __typename: "ForbiddenError" | "ValidationError" | "ConflictError"; message: string };
+  },
+  { input: BulkRemediationArgs & { expectedMessages: number } }
+>(`
+  mutation SendBulkRemediation($input: BulkRemediationInput!) {
+    sendBulkRemediation(input: $input) {
+      __typename
+      ... on MutationSendBulkRemediationSuccess { data { queued auditEntryId plan { ${PLAN_FIELDS} } } }
+      ... on Error { message }
+    }
+  }
+`);

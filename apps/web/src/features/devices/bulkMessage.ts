@@ -1,0 +1,75 @@
+import { formatCount } from "../../lib/format.ts";
+import type { BulkMessageKind, BulkRemediationPlan } from "./documents.ts";
+
+/** How a count of each message reads in a sentence. */
+const KIND_NOUNS: Record<BulkMessageKind, [one: string, many: string]> = {
+  ENROLLMENT_INVITATION: ["re-enrolment invitation", "re-enrolment invitations"],
+  AGENT_DOWNLOAD_LINK: ["agent download link", "agent download links"],
+  MACOS_PROFILE_GUIDE: ["macOS profile guide", "macOS profile guides"],
+};
+
+export const BULK_KIND_LABELS: Record<BulkMessageKind | "RECOMMENDED", string> = {
+  RECOMMENDED: "Each device's recommended message",
+  ENROLLMENT_INVITATION: "Re-enrolment invitation",
+  AGENT_DOWNLOAD_LINK: "Agent download link",
+  MACOS_PROFILE_GUIDE: "macOS profile guide",
+};
+
+function counted(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** "a, b and c" */
+function listed(parts: string[]): string {
+  if (parts.length <= 1) return parts.join("");
+  return `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+}
+
+export interface PlanWording {
+  /** What will be sent, or why nothing can be. */
+  headline: string;
+  /** The messages by kind, when there are several kinds or any at all. */
+  kinds: string | null;
+  /** Why the other matched devices get nothing; null when none are left out. */
+  skipped: string | null;
+  confirmLabel: string;
+  canSend: boolean;
+}
+
+/** The plan in the dialog's words: what the admin confirms before anything is sent. */
+export function describePlan(plan: BulkRemediationPlan, skipHours: number): PlanWording {
+  const devices = counted(plan.devices, "device matches", "devices match");
+  if (plan.overLimit) {
+    return {
+      headline: `${devices} the filter; one send may message at most ${formatCount(plan.limit)}. Narrow the filter (status, platform or search) and send in parts.`,
+      kinds: null,
+      skipped: null,
+      confirmLabel: "Send",
+      canSend: false,
+    };
+  }
+  const skipped = [
+    plan.skippedEnrolled ? `${formatCount(plan.skippedEnrolled)} enrolled (nothing to fix)` : null,
+    plan.skippedNoOwner ? `${formatCount(plan.skippedNoOwner)} without a known owner` : null,
+    plan.skippedRecentlySent
+      ? `${formatCount(plan.skippedRecentlySent)} whose owner got the same message in the last ${counted(skipHours, "hour", "hours")}`
+      : null,
+    plan.skippedNoMessage
+      ? `${formatCount(plan.skippedNoMessage)} waiting for the APNs certificate to be renewed (in FleetDM, not by the owner)`
+      : null,
+  ].filter((part) => part !== null);
+  const messages = counted(plan.messages, "message", "messages");
+  return {
+    headline:
+      plan.messages === 0
+        ? `${devices} the filter; none of them gets a message.`
+        : `${devices} the filter: ${messages} to ${counted(plan.recipients, "person", "people")}.`,
+    kinds:
+      plan.byKind.length === 0
+        ? null
+        : listed(plan.byKind.map((k) => counted(k.count, ...KIND_NOUNS[k.kind]))).replace(/^./, (c) => c.toUpperCase()),
+    skipped: skipped.length === 0 ? null : `Not messaged: ${listed(skipped)}.`,
+    confirmLabel: `Send ${messages}`,
+    canSend: plan.messages > 0,
+  };
+}
