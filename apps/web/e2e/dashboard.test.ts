@@ -216,6 +216,11 @@ describe("dashboard", () => {
     await produceTransitions(1);
     const now = await plan();
     expect(now.messages).not.toBe(before.messages);
+    // Behind the dialog, the list says a device joined (or left) the filter since it loaded.
+    await page
+      .getByTestId("list-changed")
+      .filter({ hasText: now.messages > before.messages ? "1 more device matches" : "1 device no longer matches" })
+      .waitFor({ state: "attached" });
     await page.getByTestId("confirm").click();
     await page.getByTestId("bulk-message-error").filter({ hasText: "Nothing was sent" }).waitFor();
     expect(await outbox()).toBe(outboxBefore);

@@ -135,6 +135,20 @@ export default function DevicesPage() {
   };
   onCleanup(() => exportAbort?.abort());
 
+  /** What live events changed about the list's membership since it loaded, or null. */
+  const changedLine = (): string | null => {
+    const left = list().outOfFilter();
+    const joined = list().joinedFilter();
+    const devices = (n: number) => `${formatCount(n)} ${n === 1 ? "device" : "devices"}`;
+    if (left > 0 && joined > 0)
+      return `Since the list loaded, ${devices(left)} left the filter and ${devices(joined)} joined it.`;
+    if (joined > 0)
+      return `${formatCount(joined)} more ${joined === 1 ? "device matches" : "devices match"} the filter since the list loaded.`;
+    if (left > 0)
+      return `${devices(left)} no longer ${left === 1 ? "matches" : "match"} the filter since the list loaded.`;
+    return null;
+  };
+
   // Only the total is announced; the loaded count changes while scrolling and would be noise.
   const totalLine = () => {
     const total = list().total();
@@ -243,9 +257,9 @@ export default function DevicesPage() {
         )}
       </Show>
       <Show when={exportError()}>{(e) => <Notice kind="error">Export failed: {e()}</Notice>}</Show>
-      <Show when={list().outOfFilter() > 0}>
-        <Notice kind="info">
-          {formatCount(list().outOfFilter())} devices no longer match the filter since the list loaded.{" "}
+      <Show when={changedLine()}>
+        <Notice kind="info" testid="list-changed">
+          {changedLine()}{" "}
           <button type="button" class="link-button" onClick={() => setList(new DeviceList(query(), fetchPage))}>
             Refresh the list
           </button>

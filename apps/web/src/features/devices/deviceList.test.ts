@@ -101,6 +101,61 @@ describe("DeviceList", () => {
     expect(list.outOfFilter()).toBe(1);
   });
 
+  it("counts devices it has not loaded that moved into or out of its status filter", async () => {
+    const list = new DeviceList(
+      { filter: { status: ["OFFLINE"], platform: ["darwin"] }, orderBy: "NAME_ASC" },
+      fakeServer(5),
+    );
+    list.want(0);
+    await settle();
+    const moved = (id: string, from: LiveStatusEvent["to"], to: LiveStatusEvent["to"], platform = "darwin") => {
+      const e = event(id, to);
+      return { ...e, from, device: { ...e.device, platform } };
+    };
+    list.applyEvents([moved("x1", "ENROLLED", "OFFLINE"), moved("x2", "AGENT_INACTIVE", "OFFLINE")]);
+    expect(list.joinedFilter()).toBe(2);
+    // Another platform, or a move that stays outside (or inside) the filter, changes nothing.
+    list.applyEvents([
+      moved("x3", "ENROLLED", "OFFLINE", "windows"),
+      moved("x4", "ENROLLED", "AGENT_INACTIVE"),
+      moved("x2", "OFFLINE", "OFFLINE"),
+    ]);
+    expect(list.joinedFilter()).toBe(2);
+    // One of them leaves again; an unloaded device that was in the filter leaves it.
+    list.applyEvents([moved("x1", "OFFLINE", "ENROLLED"), moved("x9", "OFFLINE", "ENROLLED")]);
+    expect(list.joinedFilter()).toBe(1);
+    expect(list.outOfFilter()).toBe(1);
+    list.applyEvents([moved("x9", "ENROLLED", "OFFLINE")]);
+    expect(list.outOfFilter()).toBe(0);
+    expect(list.joinedFilter()).toBe(1);
+  });
+
+  it("stops counting a joined device once a later page brings it into the list", async () => {
+    const list = new DeviceList({ filter: { status: ["OFFLINE"] }, orderBy: "NAME_ASC" }, fakeServer(1000));
+    list.want(0);
+    await settle();
+    expect(list.loaded()).toBeLessThan(700);
+    list.applyEvents([event("d700", "OFFLINE")]);
+    expect(list.joinedFilter()).toBe(1);
+    list.want(800);
+    await settle();
+    await settle();
+    expect(list.loaded()).toBe(1000);
+    expect(list.joinedFilter()).toBe(0);
+  });
+
+  it("with a search counts a joining device only when its name or serial matches", async () => {
+    const list = new DeviceList({ filter: { status: ["OFFLINE"], search: "Mac" }, orderBy: "NAME_ASC" }, fakeServer(0));
+    list.want(0);
+    await settle();
+    const moved = (id: string, name: string) => {
+      const e = event(id, "OFFLINE");
+      return { ...e, device: { ...e.device, name } };
+    };
+    list.applyEvents([moved("m1", "Ada's MacBook"), moved("m2", "Build box")]);
+    expect(list.joinedFilter()).toBe(1);
+  });
+
   it("shows the error and retries", async () => {
     let fail = true;
     const server = fakeServer(10);

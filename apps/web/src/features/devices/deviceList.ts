@@ -41,8 +41,10 @@ export class DeviceList {
   readonly version: Accessor<number>;
   readonly error: Accessor<string | null>;
   readonly loading: Accessor<boolean>;
-  /** Devices whose status changed since the list loaded and that no longer match its status filter. */
+  /** Devices whose status changed since the list loaded and that no longer match its status filter (loaded or not). */
   readonly outOfFilter: Accessor<number>;
+  /** Devices not in the list whose status changed into its status filter since it loaded. */
+  readonly joinedFilter: Accessor<number>;
   private readonly set: {
     total: (n: number | null) => void;
     loaded: (n: number) => void;
@@ -50,11 +52,13 @@ export class DeviceList {
     error: (e: string | null) => void;
     loading: (b: boolean) => void;
     outOfFilter: (f: (n: number) => number) => void;
+    joinedFilter: (f: (n: number) => number) => void;
   };
   private readonly rows: DeviceRow[] = [];
   private readonly indexById = new Map<string, number>();
   private readonly flashes = new Map<string, { at: number; count: number }>();
   private readonly leftFilter = new Set<string>();
+  private readonly joined = new Set<string>();
   private cursor: string | null = null;
   private hasNext = true;
   private wanted = 0;
@@ -71,12 +75,14 @@ export class DeviceList {
     const [error, setError] = createSignal<string | null>(null);
     const [loading, setLoading] = createSignal(false);
     const [outOfFilter, setOutOfFilter] = createSignal(0);
+    const [joinedFilter, setJoinedFilter] = createSignal(0);
     this.total = total;
     this.loaded = loaded;
     this.version = version;
     this.error = error;
     this.loading = loading;
     this.outOfFilter = outOfFilter;
+    this.joinedFilter = joinedFilter;
     this.set = {
       total: setTotal,
       loaded: setLoaded,
@@ -84,6 +90,7 @@ export class DeviceList {
       error: setError,
       loading: setLoading,
       outOfFilter: setOutOfFilter,
+      joinedFilter: setJoinedFilter,
     };
   }
 
@@ -135,6 +142,8 @@ export class DeviceList {
         for (const row of page.rows) {
           // A device seen twice (the order moved under us between pages) keeps its first place.
           if (this.indexById.has(row.id)) continue;
+          // A device that joined the filter after the list loaded and now arrives in a later page.
+          if (this.joined.delete(row.id)) this.set.joinedFilter((n) => n - 1);
           this.indexById.set(row.id, this.rows.length);
           this.rows.push(row);
         }
@@ -160,7 +169,10 @@ export class DeviceList {
     const statusFilter = this.query.filter?.status;
     for (const event of batch) {
       const index = this.indexById.get(event.device.id);
-      if (index === undefined) continue;
+      if (index === undefined) {
+        if (statusFilter?.length) this.noteUnloaded(event, statusFilter);
+        continue;
+      }
       const row = this.rows[index];
       if (!row) continue;
       const d = event.device;
@@ -193,6 +205,34 @@ export class DeviceList {
       this.set.version((v) => v + 1);
     }
     return changed;
+  }
+
+  /**
+   * A device the list has not loaded moved into or out of its status filter. Only what the event can
+   * tell is counted: its platform and, for a search, its name or serial (a device that matches only
+   * by its owner's e-mail is not seen here, so the count can fall short, never over).
+   */
+  private noteUnloaded(event: LiveStatusEvent, statusFilter: readonly string[]): void {
+    const d = event.device;
+    const platforms = this.query.filter?.platform;
+    if (platforms?.length && !platforms.includes(d.platform)) return;
+    const search = this.query.filter?.search?.trim().toLocaleLowerCase();
+    if (search && !`${d.name}\n${d.serial ?? ""}`.toLocaleLowerCase().includes(search)) return;
+    const wasIn = event.from !== null && statusFilter.includes(event.from);
+    const isIn = statusFilter.includes(event.to);
+    if (!wasIn && isIn) {
+      if (this.leftFilter.delete(d.id)) this.set.outOfFilter((n) => n - 1);
+      else if (!this.joined.has(d.id)) {
+        this.joined.add(d.id);
+        this.set.joinedFilter((n) => n + 1);
+      }
+    } else if (wasIn && !isIn) {
+      if (this.joined.delete(d.id)) this.set.joinedFilter((n) => n - 1);
+      else if (!this.leftFilter.has(d.id)) {
+        this.leftFilter.add(d.id);
+        this.set.outOfFilter((n) => n + 1);
+      }
+    }
   }
 
   /** All loaded rows (for tests and small exports). */
