@@ -63,6 +63,26 @@ describe("queries", () => {
     }
   });
 
+  it("lists the teams with their device counts, and filters devices by team (null: in no team)", async () => {
+    const Teams = gql<{ teams: { name: string | null; devices: number }[] }>("{ teams { name devices } }");
+    const { teams } = await server.request(Teams, undefined, viewerToken);
+    expect(teams.length).toBeGreaterThan(1);
+    expect(teams.reduce((sum, t) => sum + t.devices, 0)).toBe(80);
+    const ByTeam = gql<
+      { devices: { totalCount: number; edges: { node: { team: string | null } }[] } },
+      { team: (string | null)[] }
+    >("query($team: [String]) { devices(first: 100, filter: { team: $team }) { totalCount edges { node { team } } } }");
+    for (const team of teams) {
+      const { devices } = await server.request(ByTeam, { team: [team.name] }, viewerToken);
+      expect(devices.totalCount, String(team.name)).toBe(team.devices);
+      expect(devices.edges.every((e) => e.node.team === team.name)).toBe(true);
+    }
+    const [a, b] = teams;
+    if (!a || !b) throw new Error("fewer than two teams");
+    const both = await server.request(ByTeam, { team: [a.name, b.name] }, viewerToken);
+    expect(both.devices.totalCount).toBe(a.devices + b.devices);
+  });
+
   it("pages through devices with cursors, each device once", async () => {
     const seen: string[] = [];
     let after: string | null = null;

@@ -121,6 +121,44 @@ describe("grouped live subscribers", () => {
     for (const s of [...subscribers, filtered]) await s.return?.();
   });
 
+  it("a team filter delivers the team's events only (grouped subscribers), and a null item those in no team", async () => {
+    const sim = server.app.runtime.sim;
+    if (!sim) throw new Error("no simulator");
+    await server.request(SyncNow);
+    const firstMac = sim.model.hostIds().find((id) => {
+      const p = sim.model.profile(id);
+      return p?.platform === "darwin" && p.mdm;
+    });
+    const team = sim.model.profile(firstMac ?? -1)?.teamName;
+    if (!team) throw new Error("the first Mac has no team");
+    const Events = gql<
+      { statusEvents: { seq: string; device: { team: string | null } }[] },
+      { afterSeq: string | null }
+    >("query($afterSeq: String) { statusEvents(afterSeq: $afterSeq, first: 1000) { seq device { team } } }");
+    const head = (await server.request(Events, { afterSeq: null })).statusEvents.at(-1)?.seq ?? null;
+    const query = `subscription($afterSeq: String, $team: [String]) { statusEvents(afterSeq: $afterSeq, filter: { team: $team }) { seq device { team } } }`;
+    type Payload = { statusEvents: { seq: string; device: { team: string | null } } };
+    const teamOnly = server.wsClient().iterate<Payload>({ query, variables: { afterSeq: head, team: [team] } });
+    const noTeam = server.wsClient().iterate<Payload>({ query, variables: { afterSeq: head, team: [null] } });
+    try {
+      await produceTransitions(6);
+      const produced = (await server.request(Events, { afterSeq: head })).statusEvents;
+      const expected = produced.filter((e) => e.device.team === team).map((e) => e.seq);
+      expect(expected.length).toBeGreaterThan(0);
+      const received = await take(teamOnly, expected.length, 5000);
+      expect(received.map((e) => e.data?.statusEvents.seq)).toEqual(expected);
+      expect(await take(teamOnly, 1, 700)).toEqual([]);
+      // "No team" gets the others' events that are in no team, and nothing else.
+      const inNoTeam = produced.filter((e) => e.device.team === null).map((e) => e.seq);
+      const receivedNoTeam = await take(noTeam, inNoTeam.length, 5000);
+      expect(receivedNoTeam.map((e) => e.data?.statusEvents.seq)).toEqual(inNoTeam);
+      expect(await take(noTeam, 1, 300)).toEqual([]);
+    } finally {
+      await teamOnly.return?.();
+      await noTeam.return?.();
+    }
+  });
+
   it("a member that completes is let go at once, and receives nothing more; the others carry on", async () => {
     const client = server.wsClient();
     const staying = client.iterate<EventPayload>({ query: STATUS_EVENTS });

@@ -5,7 +5,7 @@ export type DeviceFilterValues = DeviceFilter;
 
 /** The in-memory twin of deviceWhere() (schema/DeviceWhere.ts), for live events already in hand. */
 export function matchesDeviceFilter(
-  device: Pick<FeedEvent["device"], "status" | "platform" | "serial" | "name"> & {
+  device: Pick<FeedEvent["device"], "status" | "platform" | "serial" | "name" | "teamName"> & {
     owner: { email: string } | null;
   },
   filter: DeviceFilterValues | null | undefined,
@@ -13,6 +13,8 @@ export function matchesDeviceFilter(
   if (!filter) return true;
   if (filter.status?.length && !filter.status.includes(device.status)) return false;
   if (filter.platform?.length && !filter.platform.includes(device.platform)) return false;
+  // GraphQL gives a null item as null; undefined is treated the same.
+  if (filter.team?.length && !filter.team.some((team) => (team ?? null) === device.teamName)) return false;
   const search = filter.search?.trim();
   if (search) {
     const needle = foldCase(search);

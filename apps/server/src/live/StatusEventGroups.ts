@@ -136,12 +136,26 @@ function asDeviceFilter(value: unknown): DeviceFilter | null | undefined {
     const items = Array.isArray(v) ? v : [v];
     return items.every((i) => typeof i === "string") ? (items as string[]) : undefined;
   };
+  // Any other field is one this reading does not know: the standard path applies it.
+  if (Object.keys(raw).some((key) => !["status", "platform", "search", "team"].includes(key))) return undefined;
   const status = list(raw.status);
   const platform = list(raw.platform);
   const search = raw.search;
   if (status === undefined || platform === undefined) return undefined;
   if (search !== undefined && search !== null && typeof search !== "string") return undefined;
-  return { status: status as DeviceFilter["status"], platform, search: (search as string | null | undefined) ?? null };
+  let team: (string | null)[] | null = null;
+  if (raw.team !== undefined && raw.team !== null) {
+    // A null item is "no team"; a lone null is the whole list being null, as GraphQL reads it.
+    const items: unknown[] = Array.isArray(raw.team) ? raw.team : [raw.team];
+    if (!items.every((i) => i === null || typeof i === "string")) return undefined;
+    team = items as (string | null)[];
+  }
+  return {
+    status: status as DeviceFilter["status"],
+    platform,
+    search: (search as string | null | undefined) ?? null,
+    team,
+  };
 }
 
 function soleStatusEventsField(operation: OperationDefinitionNode | null | undefined): FieldNode | null {

@@ -33,6 +33,10 @@ export const DeviceRef = builder.prismaNode("Device", {
     name: t.exposeString("name"),
     platform: t.exposeString("platform", { description: "Fleet's platform: darwin, windows, ubuntu, ios..." }),
     osVersion: t.exposeString("osVersion", { nullable: true }),
+    team: t.exposeString("teamName", {
+      nullable: true,
+      description: "The Fleet team the device is in; null when in none.",
+    }),
     owner: t.relation("owner", { nullable: true }),
     status: t.expose("status", { type: EnrollmentStatusEnum }),
     statusSince: t.expose("statusSince", { type: "DateTime" }),
@@ -94,8 +98,33 @@ export const DeviceFilterInput = builder.inputType("DeviceFilter", {
     status: t.field({ type: [EnrollmentStatusEnum], required: false }),
     platform: t.stringList({ required: false }),
     search: t.string({ required: false, description: "Matches serial, name or owner e-mail (case-insensitive)." }),
+    team: t.stringList({
+      required: { list: false, items: false },
+      description: "Fleet team names (any of them); a null item selects the devices in no team.",
+    }),
   }),
 });
+
+const TeamRef = builder.objectRef<{ name: string | null; devices: number }>("Team").implement({
+  description: "A Fleet team as the synced devices show it.",
+  fields: (t) => ({
+    name: t.exposeString("name", { nullable: true, description: "null: the devices in no team." }),
+    devices: t.exposeInt("devices"),
+  }),
+});
+
+builder.queryField("teams", (t) =>
+  t.field({
+    type: [TeamRef],
+    description: "The teams the devices are in, with how many each holds, by name (no team last).",
+    resolve: async () => {
+      const groups = await prisma.device.groupBy({ by: ["teamName"], _count: { _all: true } });
+      return groups
+        .map((g) => ({ name: g.teamName, devices: g._count._all }))
+        .sort((a, b) => (a.name === null ? 1 : b.name === null ? -1 : a.name.localeCompare(b.name)));
+    },
+  }),
+);
 
 /**
  * The filter's condition, worked out once per field: the page and its totalCount get the same args
@@ -163,7 +192,7 @@ builder.queryFields((t) => ({
             const args = connectionArgs.get(connection) ?? {};
             const { filter } = args;
             // By status alone (the dashboard's cards and lists), the counts are in memory already.
-            if (!filter?.platform?.length && !filter?.search?.trim()) {
+            if (!filter?.platform?.length && !filter?.search?.trim() && !filter?.team?.length) {
               const summary = await ctx.services.summary.get();
               if (!filter?.status?.length) return summary.total;
               return summary.counts.filter((c) => filter.status?.includes(c.status)).reduce((n, c) => n + c.count, 0);

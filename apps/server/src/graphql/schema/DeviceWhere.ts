@@ -7,6 +7,8 @@ export interface DeviceFilter {
   status?: (typeof ENROLLMENT_STATUSES)[number][] | null;
   platform?: string[] | null;
   search?: string | null;
+  /** Fleet team names; a null item selects the devices in no team. */
+  team?: (string | null | undefined)[] | null;
 }
 
 /**
@@ -31,13 +33,20 @@ export async function deviceWhere(filter: DeviceFilter | null | undefined): Prom
   const where: Prisma.DeviceWhereInput = {};
   if (filter?.status?.length) where.status = { in: filter.status };
   if (filter?.platform?.length) where.platform = { in: filter.platform };
+  const and: Prisma.DeviceWhereInput[] = [];
+  if (filter?.team?.length) {
+    const names = filter.team.filter((team) => typeof team === "string");
+    const teams: Prisma.DeviceWhereInput[] = names.length ? [{ teamName: { in: names } }] : [];
+    if (names.length < filter.team.length) teams.push({ teamName: null });
+    and.push(teams.length === 1 && teams[0] ? teams[0] : { OR: teams });
+  }
   const search = filter?.search?.trim();
   if (search)
-    where.OR = [
-      { serial: containsLiteral(search) },
-      { name: containsLiteral(search) },
-      await ownerEmailContains(search),
-    ];
+    and.push({
+      OR: [{ serial: containsLiteral(search) }, { name: containsLiteral(search) }, await ownerEmailContains(search)],
+    });
+  if (and.length === 1 && and[0]) Object.assign(where, and[0]);
+  else if (and.length > 1) where.AND = and;
   return where;
 }
 
