@@ -243,6 +243,40 @@ describe("dashboard", () => {
     expect(await outbox()).toBe(outboxBefore + now.messages);
   });
 
+  it("filters the devices by team, kept in the URL", async () => {
+    const { teams } = await server.request(
+      gql<{ teams: { name: string | null; devices: number }[] }>("{ teams { name devices } }"),
+    );
+    const team = teams.find((t) => t.name !== null);
+    if (!team?.name) throw new Error("no team");
+    const devices = (n: number) => `${n} ${n === 1 ? "device" : "devices"}`;
+    await page.goto(`${proxy.url}/devices`);
+    await page
+      .getByTestId("result-line")
+      .filter({ hasText: devices(60) })
+      .waitFor();
+    await page.getByTestId("filter-team").selectOption({ label: `${team.name} (${team.devices})` });
+    await page
+      .getByTestId("result-line")
+      .filter({ hasText: devices(team.devices) })
+      .waitFor();
+    expect(new URL(page.url()).searchParams.get("team")).toBe(team.name);
+    // Reloaded from the URL, the same list and the same choice.
+    await page.reload();
+    await page
+      .getByTestId("result-line")
+      .filter({ hasText: devices(team.devices) })
+      .waitFor();
+    expect(await page.getByTestId("filter-team").inputValue()).toBe(`team:${team.name}`);
+    const none = teams.find((t) => t.name === null)?.devices ?? 0;
+    await page.getByTestId("filter-team").selectOption({ label: "No team" });
+    await page
+      .getByTestId("result-line")
+      .filter({ hasText: devices(none) })
+      .waitFor();
+    expect(new URL(page.url()).searchParams.get("noteam")).toBe("1");
+  });
+
   it("saves a setting, and shows an invalid one's error next to its field", async () => {
     await page.goto(`${proxy.url}/settings`);
     const interval = page.getByLabel("Sync with Fleet every");

@@ -12,6 +12,7 @@ export interface LiveStatusEvent {
     name: string;
     serial: string | null;
     platform: string;
+    team: string | null;
     status: EnrollmentStatus;
     statusSince: string;
     lastSeenAt: string | null;
@@ -22,7 +23,7 @@ export interface LiveStatusEvent {
 export const LIVE_STATUS_EVENTS = `subscription LiveStatusEvents($afterSeq: String) {
   statusEvents(afterSeq: $afterSeq) {
     seq at from to
-    device { id name serial platform status statusSince lastSeenAt }
+    device { id name serial platform team status statusSince lastSeenAt }
   }
 }`;
 

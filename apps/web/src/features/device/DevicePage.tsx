@@ -294,6 +294,8 @@ export default function DevicePage() {
                   <dd>{platformLabel(d().platform)}</dd>
                   <dt>OS version</dt>
                   <dd>{d().osVersion ?? "—"}</dd>
+                  <dt>Team</dt>
+                  <dd>{d().team ?? "No team"}</dd>
                   <dt>Serial</dt>
                   <dd class="mono">{d().serial ?? "—"}</dd>
                   <dt>Last seen</dt>

@@ -57,6 +57,7 @@ export interface DeviceDetail {
   serial: string | null;
   platform: string;
   osVersion: string | null;
+  team: string | null;
   status: EnrollmentStatus;
   statusSince: string;
   lastSeenAt: string | null;
@@ -87,7 +88,7 @@ export const DeviceDetailQuery = gql<
   node(id: $id) {
     __typename
     ... on Device {
-      id fleetHostId name serial platform osVersion status statusSince lastSeenAt agentDataAt mdmEnrollment
+      id fleetHostId name serial platform osVersion team status statusSince lastSeenAt agentDataAt mdmEnrollment
       missingFromFleetAt
       owner { email name }
       problems { status causes { code text likely } remediation { kind text } }

@@ -1,6 +1,6 @@
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import type { Client } from "@urql/core";
-import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { useApp, useIsAdmin } from "../../app/context.ts";
 import { Notice } from "../../components/Notice.tsx";
 import { formatCount } from "../../lib/format.ts";
@@ -9,7 +9,14 @@ import { BulkMessageButton, type BulkSendResult } from "./BulkMessageDialog.tsx"
 import { collectCsv, downloadCsv, type ExportProgress } from "./csv.ts";
 import { DeviceTable, deviceHref } from "./DeviceTable.tsx";
 import { DeviceList, type DeviceQuery, type FetchDevicePage } from "./deviceList.ts";
-import { DEVICE_ORDERS, type DeviceFilter, type DeviceOrderBy, DevicePageQuery } from "./documents.ts";
+import {
+  DEVICE_ORDERS,
+  type DeviceFilter,
+  type DeviceOrderBy,
+  DevicePageQuery,
+  type TeamCount,
+  TeamsQuery,
+} from "./documents.ts";
 
 const ORDER_LABELS: Record<DeviceOrderBy, string> = {
   NAME_ASC: "Name (A–Z)",
@@ -57,6 +64,34 @@ export default function DevicesPage() {
     equals: (a, b) => a.join() === b.join(),
   });
   const platform = () => single(params.platform);
+  // A team by name, or the devices in no team (`noteam=1`): a name could be any text, so "no team"
+  // has its own parameter rather than a reserved name.
+  const team = (): { name: string } | "none" | null => {
+    if (single(params.noteam) === "1") return "none";
+    const name = single(params.team);
+    return name ? { name } : null;
+  };
+  const [teams] = createResource(async () => {
+    const result = await live.urql.query(TeamsQuery, {}, { requestPolicy: "network-only" }).toPromise();
+    return result.data?.teams ?? [];
+  });
+  // A team from a shared link stays choosable even when no device is in it any more.
+  const namedTeams = (): { name: string; devices: number | null }[] => {
+    const named = (teams() ?? []).filter((t): t is TeamCount & { name: string } => t.name !== null);
+    const chosen = team();
+    return chosen && chosen !== "none" && !named.some((t) => t.name === chosen.name)
+      ? [...named, { name: chosen.name, devices: null }]
+      : named;
+  };
+  const teamValue = () => {
+    const t = team();
+    return t === "none" ? "none" : t ? `team:${t.name}` : "";
+  };
+  const chooseTeam = (value: string) =>
+    setParams({
+      team: value.startsWith("team:") ? value.slice("team:".length) : undefined,
+      noteam: value === "none" ? "1" : undefined,
+    });
   const search = () => single(params.q);
   const orderBy = (): DeviceOrderBy => {
     const value = single(params.sort);
@@ -68,6 +103,8 @@ export default function DevicesPage() {
       const filter: DeviceFilter = {};
       if (statuses().length) filter.status = statuses();
       if (platform()) filter.platform = [platform()];
+      const t = team();
+      if (t) filter.team = [t === "none" ? null : t.name];
       if (search().trim()) filter.search = search().trim();
       return { filter: Object.keys(filter).length ? filter : null, orderBy: orderBy() };
     },
@@ -201,6 +238,26 @@ export default function DevicesPage() {
               <For each={PLATFORMS}>{(p) => <option value={p}>{platformLabel(p)}</option>}</For>
             </select>
           </label>
+          <Show when={namedTeams().length > 0 || team() !== null}>
+            <label class="field">
+              <span>Team</span>
+              <select value={teamValue()} onChange={(e) => chooseTeam(e.currentTarget.value)} data-testid="filter-team">
+                <option value="">All teams</option>
+                <For each={namedTeams()}>
+                  {(t) => (
+                    // `selected` per option: the teams arrive after the select's value was set.
+                    <option value={`team:${t.name}`} selected={teamValue() === `team:${t.name}`}>
+                      {t.name}
+                      {t.devices === null ? "" : ` (${formatCount(t.devices)})`}
+                    </option>
+                  )}
+                </For>
+                <option value="none" selected={teamValue() === "none"}>
+                  No team
+                </option>
+              </select>
+            </label>
+          </Show>
           <label class="field grow">
             <span>Search</span>
             <input

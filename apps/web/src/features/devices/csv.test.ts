@@ -9,6 +9,7 @@ const device = (over: Partial<DeviceRow> = {}): DeviceRow => ({
   serial: "C02XYZ",
   platform: "darwin",
   osVersion: "macOS 15.1",
+  team: "Engineering",
   status: "MDM_PROFILE_MISSING",
   statusSince: "2026-11-25T10:00:00.000Z",
   lastSeenAt: null,
@@ -35,13 +36,15 @@ describe("CSV export formatting", () => {
   });
 
   it("writes a header and one CRLF line per device, empty cells for missing values", () => {
-    const csv = devicesToCsv([device(), device({ name: "build, 93", owner: null, serial: null })]);
+    const csv = devicesToCsv([device(), device({ name: "build, 93", owner: null, serial: null, team: null })]);
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe("name,serial,owner_email,owner_name,platform,os_version,status,status_since,last_seen_at");
-    expect(lines[1]).toBe(
-      "Alice's MacBook Pro,C02XYZ,alice@example.com,Alice Martin,darwin,macOS 15.1,MDM_PROFILE_MISSING,2026-11-25T10:00:00.000Z,",
+    expect(lines[0]).toBe(
+      "name,serial,owner_email,owner_name,platform,os_version,team,status,status_since,last_seen_at",
     );
-    expect(lines[2]).toBe('"build, 93",,,,darwin,macOS 15.1,MDM_PROFILE_MISSING,2026-11-25T10:00:00.000Z,');
+    expect(lines[1]).toBe(
+      "Alice's MacBook Pro,C02XYZ,alice@example.com,Alice Martin,darwin,macOS 15.1,Engineering,MDM_PROFILE_MISSING,2026-11-25T10:00:00.000Z,",
+    );
+    expect(lines[2]).toBe('"build, 93",,,,darwin,macOS 15.1,,MDM_PROFILE_MISSING,2026-11-25T10:00:00.000Z,');
     expect(lines[3]).toBe("");
     expect(lines).toHaveLength(4);
   });

@@ -209,13 +209,15 @@ export class DeviceList {
 
   /**
    * A device the list has not loaded moved into or out of its status filter. Only what the event can
-   * tell is counted: its platform and, for a search, its name or serial (a device that matches only
+   * tell is counted: its platform, its team and, for a search, its name or serial (a device that matches only
    * by its owner's e-mail is not seen here, so the count can fall short, never over).
    */
   private noteUnloaded(event: LiveStatusEvent, statusFilter: readonly string[]): void {
     const d = event.device;
     const platforms = this.query.filter?.platform;
     if (platforms?.length && !platforms.includes(d.platform)) return;
+    const teams = this.query.filter?.team;
+    if (teams?.length && !teams.includes(d.team)) return;
     const search = this.query.filter?.search?.trim().toLocaleLowerCase();
     if (search && !`${d.name}\n${d.serial ?? ""}`.toLocaleLowerCase().includes(search)) return;
     const wasIn = event.from !== null && statusFilter.includes(event.from);

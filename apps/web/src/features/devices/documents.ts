@@ -15,6 +15,8 @@ export interface DeviceFilter {
   status?: EnrollmentStatus[];
   platform?: string[];
   search?: string;
+  /** Fleet team names; null selects the devices in no team. */
+  team?: (string | null)[];
 }
 
 export interface DeviceRow {
@@ -23,6 +25,7 @@ export interface DeviceRow {
   serial: string | null;
   platform: string;
   osVersion: string | null;
+  team: string | null;
   status: EnrollmentStatus;
   statusSince: string;
   lastSeenAt: string | null;
@@ -52,7 +55,7 @@ export const DevicePageQuery = gql<DevicePageResult, DevicePageVariables>(`
     devices(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
       totalCount @include(if: $withTotal)
       pageInfo { endCursor hasNextPage }
-      edges { node { id name serial platform osVersion status statusSince lastSeenAt owner { email name } } }
+      edges { node { id name serial platform osVersion team status statusSince lastSeenAt owner { email name } } }
     }
   }
 `);
@@ -107,3 +110,10 @@ export const SendBulkRemediationMutation = gql<
     }
   }
 `);
+
+export interface TeamCount {
+  name: string | null;
+  devices: number;
+}
+
+export const TeamsQuery = gql<{ teams: TeamCount[] }, Record<string, never>>("query Teams { teams { name devices } }");

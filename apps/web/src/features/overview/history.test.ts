@@ -13,7 +13,16 @@ const transition = (seq: number, from: EnrollmentStatus | null, to: EnrollmentSt
 });
 const live = (seq: number, from: EnrollmentStatus, to: EnrollmentStatus): LiveStatusEvent => ({
   ...transition(seq, from, to),
-  device: { id: "d", name: "d", serial: null, platform: "darwin", status: to, statusSince: "", lastSeenAt: null },
+  device: {
+    id: "d",
+    name: "d",
+    serial: null,
+    platform: "darwin",
+    team: null,
+    status: to,
+    statusSince: "",
+    lastSeenAt: null,
+  },
 });
 
 describe("createHistory", () => {
