@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Device_teamName_idx" ON "Device"("teamName");
