@@ -9,6 +9,7 @@ import {
   planBulkRemediation,
   previewBulkRemediation,
   recommendedMessage,
+  redeemEmployeeLink,
   sendBulkRemediation,
   sentKey,
 } from "../src/index.ts";
@@ -163,6 +164,52 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
     expect(again).toMatchObject({ messages: 0, skipped: { RECENTLY_SENT: owned.length } });
     const noSkip = await previewBulkRemediation(h.t.db.prisma, { ...request, skipIfSentWithinHours: 0 });
     expect(noSkip.messages).toBe(owned.length);
+  });
+
+  it("an owner messaged about several devices at once gets the same working link in each message", async () => {
+    const owner = await h.t.db.prisma.employee.create({ data: { email: "three-devices@example.com", name: "Tri" } });
+    await h.t.db.prisma.device.createMany({
+      data: [0, 1, 2].map((i) => ({
+        fleetHostId: 2_000_000 + i,
+        name: `tri-${i}`,
+        platform: "windows",
+        status: "AGENT_INACTIVE" as const,
+        statusSince: h.now(),
+        ownerId: owner.id,
+        problems: [problem("AGENT_INACTIVE", "DOWNLOAD_AGENT")],
+      })),
+    });
+    const request = { where: { ownerId: owner.id }, kind: null, skipIfSentWithinHours: 24, now: h.now() };
+    const sent = await sendBulkRemediation(h.t.db.prisma, {
+      ...request,
+      expectedMessages: 3,
+      actor: "token:admin",
+      links,
+      filter: null,
+    });
+    expect(sent.ok).toBe(true);
+    const smtp = await startSmtp();
+    try {
+      const worker = new OutboxWorker({
+        prisma: h.t.db.prisma,
+        transport: smtp.transport,
+        from: "it@example.com",
+        logger: pino({ level: "silent" }),
+        enrollmentPageUrl: () => enrollmentPageUrl,
+      });
+      expect(await worker.deliverDue()).toMatchObject({ sent: 3 });
+      const tokens = smtp.received.map((m) => new URL(linkIn(m) ?? "http://x/").searchParams.get("token"));
+      expect(tokens).toHaveLength(3);
+      expect(new Set(tokens).size).toBe(1);
+      // Whichever e-mail the owner opens, the link signs them in (each message alone would have
+      // superseded the one before).
+      expect(await redeemEmployeeLink(h.t.db.prisma, tokens[0] ?? "", h.now())).toMatchObject({
+        ok: true,
+        employeeId: owner.id,
+      });
+    } finally {
+      await smtp.close();
+    }
   });
 
   it("sends nothing when the plan changed since the admin confirmed it", async () => {
