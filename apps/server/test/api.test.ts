@@ -83,6 +83,23 @@ describe("queries", () => {
     expect(both.devices.totalCount).toBe(a.devices + b.devices);
   });
 
+  it("summarises each team like statusSummary, the teams adding up to the fleet", async () => {
+    const Both = gql<{
+      statusSummary: { total: number; counts: { status: string; count: number }[] };
+      teams: { name: string | null; devices: number }[];
+      teamSummaries: { team: string | null; total: number; counts: { status: string; count: number }[] }[];
+    }>(
+      "{ statusSummary { total counts { status count } } teams { name devices } teamSummaries { team total counts { status count } } }",
+    );
+    const { statusSummary, teams, teamSummaries } = await server.request(Both, undefined, viewerToken);
+    expect(teamSummaries.map((s) => [s.team, s.total])).toEqual(teams.map((t) => [t.name, t.devices]));
+    for (const { status, count } of statusSummary.counts) {
+      const sum = teamSummaries.reduce((n, s) => n + (s.counts.find((c) => c.status === status)?.count ?? 0), 0);
+      expect(sum, status).toBe(count);
+    }
+    for (const s of teamSummaries) expect(s.counts.reduce((n, c) => n + c.count, 0)).toBe(s.total);
+  });
+
   it("pages through devices with cursors, each device once", async () => {
     const seen: string[] = [];
     let after: string | null = null;

@@ -277,6 +277,35 @@ describe("dashboard", () => {
     expect(new URL(page.url()).searchParams.get("noteam")).toBe("1");
   });
 
+  it("shows enrolment by team on the overview, live, and each count opens the team's devices", async () => {
+    const TeamSummaries = gql<{
+      teamSummaries: { team: string | null; counts: { status: string; count: number }[] }[];
+    }>("{ teamSummaries { team counts { status count } } }");
+    const missingIn = async (team: string | null) =>
+      (await server.request(TeamSummaries)).teamSummaries
+        .find((s) => s.team === team)
+        ?.counts.find((c) => c.status === "MDM_PROFILE_MISSING")?.count ?? 0;
+    await page.goto(proxy.url);
+    await page.getByTestId("team-health").waitFor();
+    const [changed] = await produceTransitions(1);
+    if (!changed) throw new Error("nothing changed");
+    const team = server.app.runtime.sim?.model.profile(changed.fleetHostId)?.teamName ?? null;
+    const expected = await missingIn(team);
+    const cell = page.locator(`[data-testid=team-row][data-team="${team ?? ""}"] td[data-status=MDM_PROFILE_MISSING]`);
+    // Without a reload: the table follows the live summary.
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe(String(expected));
+    if (expected > 0) {
+      await cell.getByRole("link").click();
+      await page
+        .getByTestId("result-line")
+        .filter({ hasText: `${expected} ${expected === 1 ? "device" : "devices"}` })
+        .waitFor();
+      const url = new URL(page.url());
+      expect(url.searchParams.get("status")).toBe("MDM_PROFILE_MISSING");
+      expect(team === null ? url.searchParams.get("noteam") : url.searchParams.get("team")).toBe(team ?? "1");
+    }
+  });
+
   it("saves a setting, and shows an invalid one's error next to its field", async () => {
     await page.goto(`${proxy.url}/settings`);
     const interval = page.getByLabel("Sync with Fleet every");

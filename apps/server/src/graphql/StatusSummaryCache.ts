@@ -7,6 +7,11 @@ export interface StatusSummary {
   counts: { status: EnrollmentStatus; count: number }[];
 }
 
+/** One Fleet team's summary; `team` null for the devices in no team. */
+export interface TeamStatusSummary extends StatusSummary {
+  team: string | null;
+}
+
 /**
  * Counts per status change only when a status event commits, so the summary is computed once per
  * change and served from memory in between (the dashboard and every subscriber ask often). Every
@@ -14,6 +19,8 @@ export interface StatusSummary {
  */
 export class StatusSummaryCache {
   private cached: Promise<StatusSummary> | undefined;
+  /** Computed only when asked for (the overview's team table), dropped with the summary. */
+  private cachedByTeam: Promise<TeamStatusSummary[]> | undefined;
   private readonly stopListening: () => void;
   private readonly listeners = new Set<() => void>();
 
@@ -40,12 +47,22 @@ export class StatusSummaryCache {
     return this.cached;
   }
 
+  /** The summary of each team, by team name (no team last); one query per change, like get(). */
+  byTeam(): Promise<TeamStatusSummary[]> {
+    this.cachedByTeam ??= computeByTeam().catch((error: unknown) => {
+      this.cachedByTeam = undefined;
+      throw error;
+    });
+    return this.cachedByTeam;
+  }
+
   /**
    * Invalidates, then tells listeners: a subscriber woken here always reads the new value (had it
    * listened to the pub/sub itself, it could read the cache before the cache heard the signal).
    */
   invalidate(): void {
     this.cached = undefined;
+    this.cachedByTeam = undefined;
     for (const listener of this.listeners) listener();
   }
 
@@ -66,4 +83,20 @@ async function computeSummary(): Promise<StatusSummary> {
   const byStatus = new Map(rows.map((r) => [r.status, r._count._all]));
   const counts = ENROLLMENT_STATUSES.map((status) => ({ status, count: byStatus.get(status) ?? 0 }));
   return { total: counts.reduce((sum, c) => sum + c.count, 0), counts };
+}
+
+async function computeByTeam(): Promise<TeamStatusSummary[]> {
+  const rows = await prisma.device.groupBy({ by: ["teamName", "status"], _count: { _all: true } });
+  const teams = new Map<string | null, Map<EnrollmentStatus, number>>();
+  for (const row of rows) {
+    const byStatus = teams.get(row.teamName) ?? new Map<EnrollmentStatus, number>();
+    teams.set(row.teamName, byStatus);
+    byStatus.set(row.status, row._count._all);
+  }
+  return [...teams]
+    .map(([team, byStatus]) => {
+      const counts = ENROLLMENT_STATUSES.map((status) => ({ status, count: byStatus.get(status) ?? 0 }));
+      return { team, total: counts.reduce((sum, c) => sum + c.count, 0), counts };
+    })
+    .sort((a, b) => (a.team === null ? 1 : b.team === null ? -1 : a.team.localeCompare(b.team)));
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { builder } from "../builder.ts";
-import type { StatusSummary, StatusSummaryCache } from "../StatusSummaryCache.ts";
+import type { StatusSummary, StatusSummaryCache, TeamStatusSummary } from "../StatusSummaryCache.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 
 const StatusCountRef = builder.objectRef<StatusSummary["counts"][number]>("StatusCount").implement({
@@ -20,6 +20,24 @@ const StatusSummaryRef = builder.objectRef<StatusSummary>("StatusSummary").imple
 
 builder.queryField("statusSummary", (t) =>
   t.field({ type: StatusSummaryRef, resolve: (_root, _args, ctx) => ctx.services.summary.get() }),
+);
+
+const TeamStatusSummaryRef = builder.objectRef<TeamStatusSummary>("TeamStatusSummary").implement({
+  description: "How many devices of one Fleet team are in each status right now.",
+  fields: (t) => ({
+    team: t.exposeString("team", { nullable: true, description: "null: the devices in no team." }),
+    total: t.exposeInt("total"),
+    counts: t.field({ type: [StatusCountRef], resolve: (s) => s.counts }),
+  }),
+});
+
+builder.queryField("teamSummaries", (t) =>
+  t.field({
+    type: [TeamStatusSummaryRef],
+    description:
+      "statusSummary per Fleet team, by team name (no team last). Kept like statusSummary: computed once per change.",
+    resolve: (_root, _args, ctx) => ctx.services.summary.byTeam(),
+  }),
 );
 
 /** At most four updates a second: a burst of transitions becomes one update per 250 ms. */

@@ -5,6 +5,7 @@ import { ActivityFeed } from "./ActivityFeed.tsx";
 import { PendingUnenrollment } from "./PendingUnenrollment.tsx";
 import { StatusCards } from "./StatusCards.tsx";
 import { SyncPanel } from "./SyncPanel.tsx";
+import { TeamHealth } from "./TeamHealth.tsx";
 
 // uPlot is the largest dependency: it loads after the cards have painted.
 const HistoryChart = lazy(() => import("./HistoryChart.tsx"));
@@ -29,6 +30,7 @@ export default function OverviewPage() {
         </section>
         <SyncPanel />
       </div>
+      <TeamHealth />
       <ActivityFeed events={recent.events()} />
     </div>
   );

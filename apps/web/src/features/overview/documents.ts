@@ -63,3 +63,13 @@ export interface Transition {
 export const TransitionsQuery = gql<{ statusEvents: Transition[] }, { afterSeq: string; first: number }>(
   `query Transitions($afterSeq: String, $first: Int) { statusEvents(afterSeq: $afterSeq, first: $first) { seq at from to } }`,
 );
+
+export interface TeamStatusSummary {
+  team: string | null;
+  total: number;
+  counts: { status: EnrollmentStatus; count: number }[];
+}
+
+export const TeamSummariesQuery = gql<{ teamSummaries: TeamStatusSummary[] }, Record<string, never>>(
+  "query TeamSummaries { teamSummaries { team total counts { status count } } }",
+);
