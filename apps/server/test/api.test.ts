@@ -100,6 +100,28 @@ describe("queries", () => {
     for (const s of teamSummaries) expect(s.counts.reduce((n, c) => n + c.count, 0)).toBe(s.total);
   });
 
+  it("team summaries follow a device that a sync moved to another team without a status change", async () => {
+    const Summaries = gql<{ teamSummaries: { team: string | null; total: number }[] }>(
+      "{ teamSummaries { team total } }",
+    );
+    const totals = async () =>
+      Object.fromEntries((await server.request(Summaries)).teamSummaries.map((s) => [s.team ?? "", s.total]));
+    const before = await totals();
+    // From the largest team, so that it does not empty (an empty team is not listed).
+    const [from, to] = Object.keys(before)
+      .filter((team) => team !== "")
+      .sort((a, b) => (before[b] ?? 0) - (before[a] ?? 0));
+    if (!from || !to) throw new Error("fewer than two teams");
+    // As a sync writes a team change it read from Fleet (the hash of Fleet's data is unchanged, so
+    // the next sync keeps it): no status event, only the sync run's signals.
+    const device = await server.app.db.prisma.device.findFirstOrThrow({ where: { teamName: from } });
+    await server.app.db.prisma.device.update({ where: { id: device.id }, data: { teamName: to } });
+    await server.request(SyncNow);
+    expect(await totals()).toEqual({ ...before, [from]: (before[from] ?? 0) - 1, [to]: (before[to] ?? 0) + 1 });
+    await server.app.db.prisma.device.update({ where: { id: device.id }, data: { teamName: from } });
+    await server.request(SyncNow);
+  });
+
   it("pages through devices with cursors, each device once", async () => {
     const seen: string[] = [];
     let after: string | null = null;

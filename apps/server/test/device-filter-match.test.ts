@@ -80,7 +80,8 @@ describe.each(DATABASE_KINDS)("the live filter selects what the devices query do
         serial: `S${i}`,
         platform: platforms[i % 2] ?? "darwin",
         teamName: teams[i % 3] ?? null,
-        status: statuses[i % 3] ?? "ENROLLED",
+        // Not i % 3 like the team: every status occurs in every team.
+        status: statuses[Math.floor(i / 3) % 3] ?? "ENROLLED",
         statusSince: new Date(),
         ownerId: i % 4 === 0 ? ada.id : null,
       })),

@@ -19,6 +19,7 @@ export type { FleetHostRecord } from "./fleet/FleetHostRecord.ts";
 export {
   BULK_REMEDIATION_MAX_DEVICES,
   BULK_REMEDIATION_MAX_SKIP_HOURS,
+  BULK_REMEDIATION_REPEAT_MS,
   type BulkPlanSummary,
   type BulkRemediationResult,
   type BulkSkipReason,

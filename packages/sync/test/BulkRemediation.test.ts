@@ -166,7 +166,7 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
     expect(noSkip.messages).toBe(owned.length);
   });
 
-  it("an owner messaged about several devices at once gets the same working link in each message", async () => {
+  it("an owner messaged about several devices at once can sign in from any of the messages", async () => {
     const owner = await h.t.db.prisma.employee.create({ data: { email: "three-devices@example.com", name: "Tri" } });
     await h.t.db.prisma.device.createMany({
       data: [0, 1, 2].map((i) => ({
@@ -198,15 +198,16 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
         enrollmentPageUrl: () => enrollmentPageUrl,
       });
       expect(await worker.deliverDue()).toMatchObject({ sent: 3 });
-      const tokens = smtp.received.map((m) => new URL(linkIn(m) ?? "http://x/").searchParams.get("token"));
-      expect(tokens).toHaveLength(3);
-      expect(new Set(tokens).size).toBe(1);
-      // Whichever e-mail the owner opens, the link signs them in (each message alone would have
-      // superseded the one before).
-      expect(await redeemEmployeeLink(h.t.db.prisma, tokens[0] ?? "", h.now())).toMatchObject({
-        ok: true,
-        employeeId: owner.id,
-      });
+      const tokens = smtp.received.map((m) => new URL(linkIn(m) ?? "http://x/").searchParams.get("token") ?? "");
+      expect(new Set(tokens).size).toBe(3);
+      // Whichever e-mail the owner opens, its link signs them in: each new link used to supersede
+      // the one before, so only the last e-mail's worked.
+      for (const token of tokens) {
+        expect(await redeemEmployeeLink(h.t.db.prisma, token, h.now())).toMatchObject({
+          ok: true,
+          employeeId: owner.id,
+        });
+      }
     } finally {
       await smtp.close();
     }
@@ -240,6 +241,48 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
     expect(result.message).toMatch(/now comes to \d+ messages, not \d+.*Nothing was sent/);
     expect(await h.t.db.prisma.outboundMessage.count()).toBe(0);
     expect(await h.t.db.prisma.auditEntry.count()).toBe(auditBefore);
+  });
+
+  it("catches a change that keeps the count, and refuses the same send made twice", async () => {
+    const owned = h.sim.model.hostIds().filter((id) => h.sim.model.profile(id)?.owner);
+    const [first, second, third, swapIn] = owned;
+    if (swapIn === undefined) throw new Error("too few owned hosts");
+    for (const id of [first, second, third]) if (id !== undefined) h.sim.model.setState(id, "OFFLINE");
+    h.sim.clock.advance(10 * 86_400_000);
+    await h.runner.run();
+    const request = { where: offlineWhere, kind: null, skipIfSentWithinHours: 0, now: h.now() };
+    const planned = await previewBulkRemediation(h.t.db.prisma, request);
+    expect(planned.messages).toBe(3);
+    // One comes back, another goes: still three messages, to other devices.
+    if (first !== undefined) h.sim.model.fix(first);
+    h.sim.model.setState(swapIn, "OFFLINE");
+    h.sim.clock.advance(10 * 86_400_000);
+    await h.runner.run();
+    const send = (plan: { messages: number; fingerprint: string }) =>
+      sendBulkRemediation(h.t.db.prisma, {
+        ...request,
+        now: h.now(),
+        expectedMessages: plan.messages,
+        expectedFingerprint: plan.fingerprint,
+        actor: "token:admin",
+        links,
+        filter: null,
+      });
+    const stale = await send(planned);
+    expect(stale).toMatchObject({ ok: false, reason: "PLAN_CHANGED", summary: { messages: 3 } });
+    expect(await h.t.db.prisma.outboundMessage.count()).toBe(0);
+
+    const fresh = await previewBulkRemediation(h.t.db.prisma, { ...request, now: h.now() });
+    expect(fresh.fingerprint).not.toBe(planned.fingerprint);
+    expect(await send(fresh)).toMatchObject({ ok: true });
+    // With the skip off the plan is the same again: a retry or a second admin, refused as a repeat.
+    const again = await send(fresh);
+    expect(again).toMatchObject({ ok: false, reason: "REPEATED" });
+    expect(await h.t.db.prisma.outboundMessage.count()).toBe(3);
+    // Later than the repeat window, the same send is a decision of its own and goes out.
+    h.sim.clock.advance(11 * 60_000);
+    expect(await send(fresh)).toMatchObject({ ok: true });
+    expect(await h.t.db.prisma.outboundMessage.count()).toBe(6);
   });
 
   it("refuses a filter over the limit and writes nothing", async () => {

@@ -26,6 +26,9 @@ export class StatusSummaryCache {
 
   constructor(pubsub: EnrollwatchPubSub) {
     const signals = pubsub.subscribe("statusEvents");
+    // A sync can move devices between teams without any status event: the team summaries are
+    // dropped when a sync run changes (the fleet's counts cannot have changed without an event).
+    const runs = pubsub.subscribe("syncRuns");
     let stopped = false;
     void (async () => {
       for await (const _ of signals) {
@@ -33,9 +36,16 @@ export class StatusSummaryCache {
         this.invalidate();
       }
     })();
+    void (async () => {
+      for await (const _ of runs) {
+        if (stopped) break;
+        this.cachedByTeam = undefined;
+      }
+    })();
     this.stopListening = () => {
       stopped = true;
       void signals.return?.();
+      void runs.return?.();
     };
   }
 

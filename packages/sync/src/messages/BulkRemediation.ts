@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@enrollwatch/db";
 import {
   type EnrollmentStatus,
@@ -13,12 +13,19 @@ import { type OutboxDevice, ownerMessage } from "./Outbox.ts";
 
 /**
  * The most devices one bulk send may message. Past it a filter is more likely a mistake (the whole
- * fleet) than a campaign, and the admin narrows it (by status, platform or search) and sends again.
+ * fleet) than a campaign, and the admin narrows it (by status, team, platform or search) and sends
+ * again.
  */
 export const BULK_REMEDIATION_MAX_DEVICES = 2_000;
 
 /** How far back `skipIfSentWithinHours` may look (30 days). */
 export const BULK_REMEDIATION_MAX_SKIP_HOURS = 720;
+
+/**
+ * The same send (the same messages to the same devices) again within this time is refused as a
+ * repeat: a retried request or a second admin, not an intent, when the skip is off.
+ */
+export const BULK_REMEDIATION_REPEAT_MS = 10 * 60_000;
 
 export interface BulkCandidate extends OutboxDevice {
   status: EnrollmentStatus;
@@ -104,6 +111,11 @@ export interface BulkRemediationRequest {
 
 /** What a plan comes to, without the rows: what the admin confirms, and what a send reports. */
 export interface BulkPlanSummary {
+  /**
+   * Which messages go to which devices, as a hash: the send is made only if the plan still has it,
+   * so a change that keeps the count (one device fixed, another broken) is caught too.
+   */
+  fingerprint: string;
   devices: number;
   /** Over BULK_REMEDIATION_MAX_DEVICES: nothing can be sent until the filter is narrowed. */
   overLimit: boolean;
@@ -117,7 +129,9 @@ export interface BulkPlanSummary {
 function summarise(plan: BulkPlan, devices: number): BulkPlanSummary {
   const byKind = new Map<MessageKind, number>();
   for (const { kind } of plan.send) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  const pairs = plan.send.map(({ device, kind }) => `${device.id}:${kind}`).sort();
   return {
+    fingerprint: createHash("sha256").update(pairs.join("\n")).digest("base64url").slice(0, 22),
     devices,
     overLimit: devices > BULK_REMEDIATION_MAX_DEVICES,
     messages: plan.send.length,
@@ -127,7 +141,17 @@ function summarise(plan: BulkPlan, devices: number): BulkPlanSummary {
   };
 }
 
-const EMPTY_SKIPPED: Record<BulkSkipReason, number> = { ENROLLED: 0, NO_MESSAGE: 0, NO_OWNER: 0, RECENTLY_SENT: 0 };
+function overLimitSummary(devices: number): BulkPlanSummary {
+  return {
+    fingerprint: "",
+    devices,
+    overLimit: true,
+    messages: 0,
+    recipients: 0,
+    byKind: [],
+    skipped: { ENROLLED: 0, NO_MESSAGE: 0, NO_OWNER: 0, RECENTLY_SENT: 0 },
+  };
+}
 
 /** The plan from the database as it is now; null candidates when the filter matches too many. */
 async function loadPlan(
@@ -176,14 +200,12 @@ export async function previewBulkRemediation(
   request: BulkRemediationRequest,
 ): Promise<BulkPlanSummary> {
   const { plan, devices } = await loadPlan(prisma, request);
-  return plan
-    ? summarise(plan, devices)
-    : { devices, overLimit: true, messages: 0, recipients: 0, byKind: [], skipped: EMPTY_SKIPPED };
+  return plan ? summarise(plan, devices) : overLimitSummary(devices);
 }
 
 export type BulkRemediationResult =
   | { ok: true; summary: BulkPlanSummary; auditEntryId: string }
-  | { ok: false; reason: "OVER_LIMIT" | "PLAN_CHANGED"; message: string; summary: BulkPlanSummary };
+  | { ok: false; reason: "OVER_LIMIT" | "PLAN_CHANGED" | "REPEATED"; message: string; summary: BulkPlanSummary };
 
 /**
  * Bulk sends are serialised, so two admins (or one double click) sending the same campaign at once
@@ -194,13 +216,15 @@ const BULK_REMEDIATION_LOCK = 74_110_010;
 /**
  * Queues the plan's messages, with one audit entry per device (its activity shows the message) and
  * one for the whole send, all in one transaction. `expectedMessages` is the count the admin
- * confirmed: when the plan now comes to another (a device was fixed, someone else sent), nothing is
- * sent and the new plan is returned to confirm again.
+ * confirmed and `expectedFingerprint` (when given) the plan's fingerprint: when the plan now differs
+ * (a device was fixed, someone else sent), nothing is sent and the new plan is returned to confirm
+ * again. The same send made in the last BULK_REMEDIATION_REPEAT_MS is refused as a repeat.
  */
 export async function sendBulkRemediation(
   prisma: PrismaClient,
   request: BulkRemediationRequest & {
     expectedMessages: number;
+    expectedFingerprint?: string | null;
     actor: string;
     links: MessageLinks;
     /** What the admin filtered by, as they said it: kept in the audit entry. */
@@ -216,17 +240,41 @@ export async function sendBulkRemediation(
           ok: false,
           reason: "OVER_LIMIT",
           message: `The filter matches ${devices} devices; one send may message at most ${BULK_REMEDIATION_MAX_DEVICES}. Narrow the filter.`,
-          summary: { devices, overLimit: true, messages: 0, recipients: 0, byKind: [], skipped: EMPTY_SKIPPED },
+          summary: overLimitSummary(devices),
         };
       }
       const summary = summarise(plan, devices);
-      if (summary.messages !== request.expectedMessages) {
+      const changed =
+        summary.messages !== request.expectedMessages ||
+        (request.expectedFingerprint != null && request.expectedFingerprint !== summary.fingerprint);
+      if (changed) {
         return {
           ok: false,
           reason: "PLAN_CHANGED",
-          message: `The send now comes to ${summary.messages} ${summary.messages === 1 ? "message" : "messages"}, not ${request.expectedMessages}: the devices changed since you looked. Nothing was sent; check the new figures and confirm again.`,
+          message:
+            summary.messages === request.expectedMessages
+              ? `The send now goes to other devices than the plan you confirmed (the devices changed since you looked). Nothing was sent; check the new figures and confirm again.`
+              : `The send now comes to ${summary.messages} ${summary.messages === 1 ? "message" : "messages"}, not ${request.expectedMessages}: the devices changed since you looked. Nothing was sent; check the new figures and confirm again.`,
           summary,
         };
+      }
+      if (summary.messages > 0) {
+        const repeat = await tx.auditEntry.findFirst({
+          where: {
+            action: "devices.sendRemediation",
+            at: { gte: new Date(request.now.getTime() - BULK_REMEDIATION_REPEAT_MS) },
+            after: { path: ["fingerprint"], equals: summary.fingerprint },
+          },
+          orderBy: { at: "desc" },
+        });
+        if (repeat) {
+          return {
+            ok: false,
+            reason: "REPEATED",
+            message: `These ${summary.messages} messages were sent at ${repeat.at.toISOString()} by ${repeat.actor}. Nothing was sent again.`,
+            summary,
+          };
+        }
       }
       const auditEntryId = randomUUID();
       const messages = plan.send.map(({ device, kind }) => {
@@ -242,6 +290,7 @@ export async function sendBulkRemediation(
           action: "devices.sendRemediation",
           at: request.now,
           after: {
+            fingerprint: summary.fingerprint,
             filter: (request.filter ?? null) as Prisma.InputJsonValue,
             kind: request.kind ?? "RECOMMENDED",
             skipIfSentWithinHours: request.skipIfSentWithinHours,

@@ -11,8 +11,16 @@ export function hashToken(token: string): string {
 }
 
 /**
- * A new single-use sign-in link for the employee, superseding every older one (only the latest
- * message's link works). Returns the token, which exists only in the message that carries it.
+ * Links issued within this time of each other all stay valid: a bulk send about several of the
+ * employee's devices, a retried delivery or another instance's delivery must not leave the e-mails
+ * that arrived first with dead links.
+ */
+export const LINK_SUPERSEDE_GRACE_MS = 10 * 60_000;
+
+/**
+ * A new single-use sign-in link for the employee, superseding the older ones (only the latest
+ * message's link works), except those issued within LINK_SUPERSEDE_GRACE_MS. Returns the token,
+ * which exists only in the message that carries it.
  */
 export async function issueEmployeeLink(
   prisma: PrismaClient,
@@ -24,7 +32,12 @@ export async function issueEmployeeLink(
   const token = randomBytes(32).toString("base64url");
   await prisma.$transaction([
     prisma.employeeLink.updateMany({
-      where: { employeeId, supersededAt: null, usedAt: null },
+      where: {
+        employeeId,
+        supersededAt: null,
+        usedAt: null,
+        createdAt: { lt: new Date(now.getTime() - LINK_SUPERSEDE_GRACE_MS) },
+      },
       data: { supersededAt: now },
     }),
     prisma.employeeLink.create({

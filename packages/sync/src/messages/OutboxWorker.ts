@@ -73,24 +73,12 @@ export class OutboxWorker {
     return this.running;
   }
 
-  /**
-   * Fills in the recipient's single-use sign-in link. A new link supersedes the employee's older
-   * ones, so the messages one pass sends to the same employee (a bulk send about each of their
-   * devices) share one link: each would otherwise have killed the previous one's, and the first
-   * e-mails would have arrived with dead links. The token only ever exists in those messages.
-   */
-  private async withSignInLink(
-    message: { id: string; body: string; employeeId: string | null },
-    linksThisPass: Map<string, string>,
-  ): Promise<string> {
+  /** Fills in a fresh single-use link for the recipient; only this message ever holds the token. */
+  private async withSignInLink(message: { id: string; body: string; employeeId: string | null }): Promise<string> {
     if (!message.body.includes(ENROLLMENT_LINK_PLACEHOLDER)) return message.body;
     const base = this.options.enrollmentPageUrl?.();
     if (!message.employeeId || !base) return message.body.replace(ENROLLMENT_LINK_PLACEHOLDER, base ?? "");
-    let token = linksThisPass.get(message.employeeId);
-    if (!token) {
-      token = await issueEmployeeLink(this.options.prisma, message.employeeId, message.id, this.now());
-      linksThisPass.set(message.employeeId, token);
-    }
+    const token = await issueEmployeeLink(this.options.prisma, message.employeeId, message.id, this.now());
     return message.body.replace(ENROLLMENT_LINK_PLACEHOLDER, `${base}?token=${token}`);
   }
 
@@ -105,7 +93,6 @@ export class OutboxWorker {
       report.unsent = count;
       return report;
     }
-    const linksThisPass = new Map<string, string>();
     for (;;) {
       const now = this.now();
       const due = await prisma.outboundMessage.findMany({
@@ -121,7 +108,7 @@ export class OutboxWorker {
         });
         if (claimed.count !== 1) continue;
         try {
-          const text = await this.withSignInLink(message, linksThisPass);
+          const text = await this.withSignInLink(message);
           await transport.sendMail({
             from: this.options.from,
             to: message.recipient,

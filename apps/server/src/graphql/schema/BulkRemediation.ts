@@ -1,6 +1,7 @@
 import {
   BULK_REMEDIATION_MAX_DEVICES,
   BULK_REMEDIATION_MAX_SKIP_HOURS,
+  BULK_REMEDIATION_REPEAT_MS,
   type BulkPlanSummary,
   type MessageKind,
   previewBulkRemediation,
@@ -27,6 +28,10 @@ const BulkRemediationPlanRef = builder.objectRef<BulkPlanSummary>("BulkRemediati
   description:
     "What messaging the owners of a filter's devices comes to: how many messages, to how many people, and why the other devices get none.",
   fields: (t) => ({
+    fingerprint: t.exposeString("fingerprint", {
+      description:
+        "Which messages go to which devices, as a hash; give it back as expectedFingerprint so that a send goes out only as planned.",
+    }),
     devices: t.exposeInt("devices", { description: "Devices the filter matches." }),
     limit: t.int({
       description: "The most devices one send may message.",
@@ -80,6 +85,11 @@ const BulkRemediationInput = builder.inputType("BulkRemediationInput", {
       defaultValue: DEFAULT_SKIP_HOURS,
       description: `Skip a device whose owner got the same message about it this recently (0..${BULK_REMEDIATION_MAX_SKIP_HOURS}; 0 skips none).`,
     }),
+    expectedFingerprint: t.string({
+      required: false,
+      description:
+        "The `fingerprint` of the plan the admin confirmed: if the plan now sends other messages or to other devices (even as many), nothing is sent (ConflictError).",
+    }),
     expectedMessages: t.int({
       required: true,
       description:
@@ -124,7 +134,7 @@ builder.queryField("bulkRemediationPlan", (t) =>
 builder.mutationField("sendBulkRemediation", (t) =>
   t.field({
     type: BulkRemediationResultRef,
-    description: `Messages the owners of the filter's devices (at most ${BULK_REMEDIATION_MAX_DEVICES} devices): one of the article's remediation messages per device, audited per device and as one send.`,
+    description: `Messages the owners of the filter's devices (at most ${BULK_REMEDIATION_MAX_DEVICES} devices): one of the article's remediation messages per device, audited per device and as one send. The same send again within ${BULK_REMEDIATION_REPEAT_MS / 60_000} minutes is refused (ConflictError).`,
     errors: { types: [...ADMIN_ERRORS, ValidationError, ConflictError] },
     args: { input: t.arg({ type: BulkRemediationInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
@@ -139,6 +149,7 @@ builder.mutationField("sendBulkRemediation", (t) =>
         skipIfSentWithinHours: hours,
         now: new Date(),
         expectedMessages: input.expectedMessages,
+        expectedFingerprint: input.expectedFingerprint ?? null,
         actor,
         links: ctx.services.links,
         filter: filter ?? null,

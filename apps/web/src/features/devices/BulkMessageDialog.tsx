@@ -73,7 +73,9 @@ export function BulkMessageButton(props: {
     setSendError(null);
     const outcome = outcomeOf(
       await props.client
-        .mutation(SendBulkRemediationMutation, { input: { ...args(), expectedMessages: p.messages } })
+        .mutation(SendBulkRemediationMutation, {
+          input: { ...args(), expectedMessages: p.messages, expectedFingerprint: p.fingerprint },
+        })
         .toPromise(),
       "sendBulkRemediation",
     );

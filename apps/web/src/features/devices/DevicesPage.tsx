@@ -71,10 +71,6 @@ export default function DevicesPage() {
     const name = single(params.team);
     return name ? { name } : null;
   };
-  const [teams] = createResource(async () => {
-    const result = await live.urql.query(TeamsQuery, {}, { requestPolicy: "network-only" }).toPromise();
-    return result.data?.teams ?? [];
-  });
   // A team from a shared link stays choosable even when no device is in it any more.
   const namedTeams = (): { name: string; devices: number | null }[] => {
     const named = (teams() ?? []).filter((t): t is TeamCount & { name: string } => t.name !== null);
@@ -112,6 +108,12 @@ export default function DevicesPage() {
     { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
   );
 
+  // Read again with each new list, so the counts beside the names are those of now.
+  const [teams] = createResource(query, async () => {
+    const result = await live.urql.query(TeamsQuery, {}, { requestPolicy: "network-only" }).toPromise();
+    return result.data?.teams ?? [];
+  });
+
   // A new list per filter and order; the previous one stops loading.
   const [list, setList] = createSignal(new DeviceList(query(), fetchPage));
   createEffect(
@@ -120,6 +122,7 @@ export default function DevicesPage() {
       (q) => {
         list().dispose();
         setList(new DeviceList(q, fetchPage));
+        setBulkSent(null);
       },
       { defer: true },
     ),

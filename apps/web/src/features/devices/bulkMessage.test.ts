@@ -4,6 +4,7 @@ import { describePlan } from "./bulkMessage.ts";
 import type { BulkRemediationPlan } from "./documents.ts";
 
 const plan = (over: Partial<BulkRemediationPlan> = {}): BulkRemediationPlan => ({
+  fingerprint: "f",
   devices: 0,
   limit: 2000,
   overLimit: false,

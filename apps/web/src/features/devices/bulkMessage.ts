@@ -41,7 +41,7 @@ export function describePlan(plan: BulkRemediationPlan, skipHours: number): Plan
   const devices = counted(plan.devices, "device matches", "devices match");
   if (plan.overLimit) {
     return {
-      headline: `${devices} the filter; one send may message at most ${formatCount(plan.limit)}. Narrow the filter (status, platform or search) and send in parts.`,
+      headline: `${devices} the filter; one send may message at most ${formatCount(plan.limit)}. Narrow the filter (status, team, platform or search) and send in parts.`,
       kinds: null,
       skipped: null,
       confirmLabel: "Send",

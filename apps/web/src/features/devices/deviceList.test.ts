@@ -132,6 +132,16 @@ describe("DeviceList", () => {
     expect(list.joinedFilter()).toBe(1);
   });
 
+  it("does not count events that arrive before the first page", async () => {
+    const list = new DeviceList({ filter: { status: ["OFFLINE"] }, orderBy: "NAME_ASC" }, fakeServer(10));
+    list.applyEvents([event("x1", "OFFLINE")]);
+    list.want(0);
+    await settle();
+    expect(list.joinedFilter()).toBe(0);
+    list.applyEvents([event("x2", "OFFLINE")]);
+    expect(list.joinedFilter()).toBe(1);
+  });
+
   it("stops counting a joined device once a later page brings it into the list", async () => {
     const list = new DeviceList({ filter: { status: ["OFFLINE"] }, orderBy: "NAME_ASC" }, fakeServer(1000));
     list.want(0);

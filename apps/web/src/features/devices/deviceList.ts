@@ -170,7 +170,8 @@ export class DeviceList {
     for (const event of batch) {
       const index = this.indexById.get(event.device.id);
       if (index === undefined) {
-        if (statusFilter?.length) this.noteUnloaded(event, statusFilter);
+        // Before the first page has landed its total may or may not hold the event's change.
+        if (statusFilter?.length && this.total() !== null) this.noteUnloaded(event, statusFilter);
         continue;
       }
       const row = this.rows[index];
@@ -210,7 +211,8 @@ export class DeviceList {
   /**
    * A device the list has not loaded moved into or out of its status filter. Only what the event can
    * tell is counted: its platform, its team and, for a search, its name or serial (a device that matches only
-   * by its owner's e-mail is not seen here, so the count can fall short, never over).
+   * by its owner's e-mail is not seen here, so the count can fall short; an event that arrives
+   * after a page that already held its change counts once too many, until the list is refreshed).
    */
   private noteUnloaded(event: LiveStatusEvent, statusFilter: readonly string[]): void {
     const d = event.device;

@@ -63,6 +63,7 @@ export const DevicePageQuery = gql<DevicePageResult, DevicePageVariables>(`
 export type BulkMessageKind = "ENROLLMENT_INVITATION" | "AGENT_DOWNLOAD_LINK" | "MACOS_PROFILE_GUIDE";
 
 export interface BulkRemediationPlan {
+  fingerprint: string;
   devices: number;
   limit: number;
   overLimit: boolean;
@@ -76,7 +77,7 @@ export interface BulkRemediationPlan {
 }
 
 const PLAN_FIELDS =
-  "devices limit overLimit messages recipients byKind { kind count } skippedEnrolled skippedNoMessage skippedNoOwner skippedRecentlySent";
+  "fingerprint devices limit overLimit messages recipients byKind { kind count } skippedEnrolled skippedNoMessage skippedNoOwner skippedRecentlySent";
 
 export interface BulkRemediationArgs {
   filter: DeviceFilter | null;
@@ -100,7 +101,7 @@ export const SendBulkRemediationMutation = gql<
         }
       | { __typename: "ForbiddenError" | "ValidationError" | "ConflictError"; message: string };
   },
-  { input: BulkRemediationArgs & { expectedMessages: number } }
+  { input: BulkRemediationArgs & { expectedMessages: number; expectedFingerprint: string } }
 >(`
   mutation SendBulkRemediation($input: BulkRemediationInput!) {
     sendBulkRemediation(input: $input) {

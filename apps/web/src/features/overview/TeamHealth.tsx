@@ -1,27 +1,39 @@
 import { A } from "@solidjs/router";
-import { createResource, For, Show } from "solid-js";
+import { createEffect, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { useApp } from "../../app/context.ts";
 import { formatCount, formatShare } from "../../lib/format.ts";
 import { STATUS_INFO, STATUSES } from "../../lib/status.ts";
-import { TeamSummariesQuery } from "./documents.ts";
+import { type TeamStatusSummary, TeamSummariesQuery } from "./documents.ts";
 import { teamDevicesHref, teamHealthRows } from "./teamHealth.ts";
 
 /**
  * Enrolment by Fleet team, least enrolled first; each count opens the team's devices in that status.
  * It reloads when the live status summary changes (at most 4 times a second, coalesced by the
- * server), and the server computes it once per change for every dashboard.
+ * server) or events arrive; the server computes it once per change for every dashboard.
  */
 export function TeamHealth() {
   const { live, data } = useApp();
-  const [summaries] = createResource(
-    () => data.summary() ?? false,
-    async () => {
-      const result = await live.urql.query(TeamSummariesQuery, {}, { requestPolicy: "network-only" }).toPromise();
-      if (result.error) throw result.error;
-      return result.data?.teamSummaries ?? [];
-    },
-  );
-  const rows = () => teamHealthRows(summaries.latest ?? []);
+  const [summaries, setSummaries] = createSignal<TeamStatusSummary[]>([]);
+  let asked = 0;
+  // A failed read keeps the table as it was: the next change reads it again.
+  const load = async () => {
+    const ticket = ++asked;
+    const result = await live.urql.query(TeamSummariesQuery, {}, { requestPolicy: "network-only" }).toPromise();
+    if (ticket === asked && result.data) setSummaries(result.data.teamSummaries);
+  };
+  createEffect(on(data.summary, () => void load()));
+  // Opposite transitions in two teams leave the fleet's summary as it was, so events reload it too
+  // (once per burst).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stopListening = live.events.listen(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(), 500);
+  });
+  onCleanup(() => {
+    clearTimeout(timer);
+    stopListening();
+  });
+  const rows = () => teamHealthRows(summaries());
   return (
     <Show when={rows().length > 0}>
       <section class="panel" aria-labelledby="teams-title" data-testid="team-health">
