@@ -75,12 +75,26 @@ describe("queries", () => {
     for (const team of teams) {
       const { devices } = await server.request(ByTeam, { team: [team.name] }, viewerToken);
       expect(devices.totalCount, String(team.name)).toBe(team.devices);
+      // The counts come from the cached summaries; the page is a query of its own.
+      expect(devices.edges).toHaveLength(team.devices);
+      expect(await server.app.db.prisma.device.count({ where: { teamName: team.name } })).toBe(team.devices);
       expect(devices.edges.every((e) => e.node.team === team.name)).toBe(true);
     }
     const [a, b] = teams;
     if (!a || !b) throw new Error("fewer than two teams");
     const both = await server.request(ByTeam, { team: [a.name, b.name] }, viewerToken);
     expect(both.devices.totalCount).toBe(a.devices + b.devices);
+    const ByTeamAndStatus = gql<
+      { devices: { totalCount: number; edges: { node: { status: string } }[] } },
+      { team: (string | null)[]; status: string[] }
+    >(
+      "query($team: [String], $status: [EnrollmentStatus!]) { devices(first: 100, filter: { team: $team, status: $status }) { totalCount edges { node { status } } } }",
+    );
+    for (const status of [["ENROLLED"], ["OFFLINE", "AGENT_INACTIVE", "MDM_PROFILE_MISSING"]]) {
+      const { devices } = await server.request(ByTeamAndStatus, { team: [a.name, null], status }, viewerToken);
+      expect(devices.totalCount, status.join()).toBe(devices.edges.length);
+      expect(devices.edges.every((e) => status.includes(e.node.status))).toBe(true);
+    }
   });
 
   it("summarises each team like statusSummary, the teams adding up to the fleet", async () => {

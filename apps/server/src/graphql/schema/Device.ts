@@ -2,6 +2,7 @@ import type { Prisma } from "@enrollwatch/db";
 import { queryFromInfo } from "@pothos/plugin-prisma";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
+import type { StatusSummary } from "../StatusSummaryCache.ts";
 import { AuditEntryRef } from "./AuditEntry.ts";
 import { decodeDeviceCursor, encodeDeviceCursor } from "./DeviceCursor.ts";
 import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
@@ -117,12 +118,10 @@ builder.queryField("teams", (t) =>
   t.field({
     type: [TeamRef],
     description: "The teams the devices are in, with how many each holds, by name (no team last).",
-    resolve: async () => {
-      const groups = await prisma.device.groupBy({ by: ["teamName"], _count: { _all: true } });
-      return groups
-        .map((g) => ({ name: g.teamName, devices: g._count._all }))
-        .sort((a, b) => (a.name === null ? 1 : b.name === null ? -1 : a.name.localeCompare(b.name)));
-    },
+    // From the team summaries, kept until the next change: a grouping of the whole fleet costs
+    // 30-50 ms at 100,000 devices, and the devices page reads the teams with every list.
+    resolve: async (_root, _args, ctx) =>
+      (await ctx.services.summary.byTeam()).map((s) => ({ name: s.team, devices: s.total })),
   }),
 );
 
@@ -191,11 +190,19 @@ builder.queryFields((t) => ({
           resolve: async (connection, _args, ctx) => {
             const args = connectionArgs.get(connection) ?? {};
             const { filter } = args;
-            // By status alone (the dashboard's cards and lists), the counts are in memory already.
-            if (!filter?.platform?.length && !filter?.search?.trim() && !filter?.team?.length) {
-              const summary = await ctx.services.summary.get();
-              if (!filter?.status?.length) return summary.total;
-              return summary.counts.filter((c) => filter.status?.includes(c.status)).reduce((n, c) => n + c.count, 0);
+            // By status and team alone (the dashboard's cards, lists and team table), the counts
+            // are in memory already: a count of a large team read ~66,000 index entries (~35 ms).
+            if (!filter?.platform?.length && !filter?.search?.trim()) {
+              const inStatus = (counts: StatusSummary["counts"]) =>
+                counts
+                  .filter((c) => !filter?.status?.length || filter.status.includes(c.status))
+                  .reduce((n, c) => n + c.count, 0);
+              const teams = filter?.team;
+              if (!teams?.length) return inStatus((await ctx.services.summary.get()).counts);
+              const chosen = (await ctx.services.summary.byTeam()).filter((s) =>
+                teams.some((team) => (team ?? null) === s.team),
+              );
+              return chosen.reduce((n, s) => n + inStatus(s.counts), 0);
             }
             return prisma.device.count({ where: await pageWhere(args) });
           },
