@@ -199,6 +199,29 @@ describe("alert rules over GraphQL", () => {
     await live.return?.();
   });
 
+  it("a rule naming teams opens alerts for those teams' devices only", async () => {
+    const byTeam = await server.app.db.prisma.device.groupBy({
+      by: ["teamName"],
+      where: { status: { in: ANY_PROBLEM as never } },
+      _count: { _all: true },
+    });
+    const team = byTeam.find((g) => g.teamName !== null && g._count._all > 0);
+    if (!team?.teamName) throw new Error("no team with a problem device");
+    const { createAlertRule } = await server.request(CreateRule, {
+      input: { name: `${team.teamName} problems`, severity: "LOW", statuses: ANY_PROBLEM, teams: [team.teamName] },
+    });
+    expect(createAlertRule).toMatchObject({ data: { openAlertCount: team._count._all } });
+    const ruleId = createAlertRule.data?.id as string;
+    const opened = await server.app.db.prisma.alert.findMany({ where: { ruleId }, include: { device: true } });
+    expect(opened.length).toBe(team._count._all);
+    expect(opened.every((a) => a.device.teamName === team.teamName)).toBe(true);
+    // Disabled rather than deleted, so its history stays for the subscribers of the other tests.
+    const Disable = gql<{ setAlertRuleEnabled: { __typename: string } }, { id: string }>(
+      "mutation($id: ID!) { setAlertRuleEnabled(id: $id, enabled: false) { __typename } }",
+    );
+    await server.request(Disable, { id: ruleId });
+  });
+
   it("refuses bad triage input with typed errors and changes nothing", async () => {
     const missing = await server.request(Acknowledge, { id: "00000000-0000-4000-8000-000000000000" });
     expect(missing.acknowledgeAlert).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });

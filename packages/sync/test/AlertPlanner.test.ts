@@ -11,6 +11,7 @@ const offline7d = {
   severity: "HIGH" as const,
   statuses: ["OFFLINE" as const],
   platforms: [] as string[],
+  teams: [] as string[],
   gracePeriodHours: 168,
 };
 const macMdm = {
@@ -19,8 +20,10 @@ const macMdm = {
   severity: "HIGH" as const,
   statuses: ["MDM_PROFILE_MISSING" as const, "PARTIALLY_ENROLLED" as const],
   platforms: ["darwin"],
+  teams: [] as string[],
   gracePeriodHours: 0,
 };
+const engineeringOffline = { ...offline7d, id: "r-eng", teams: ["Engineering", "Servers"], gracePeriodHours: 0 };
 
 describe("breaksRule", () => {
   it.each([
@@ -43,11 +46,42 @@ describe("breaksRule", () => {
       true,
     ],
     ["platform not listed", macMdm, { status: "MDM_PROFILE_MISSING", platform: "ios", since: 10 }, false],
+    ["team listed", engineeringOffline, { status: "OFFLINE", platform: "ubuntu", since: 1, team: "Servers" }, true],
+    [
+      "team not listed",
+      engineeringOffline,
+      { status: "OFFLINE", platform: "ubuntu", since: 1, team: "Workstations" },
+      false,
+    ],
+    [
+      "a rule with teams skips devices in none",
+      engineeringOffline,
+      { status: "OFFLINE", platform: "ubuntu", since: 1 },
+      false,
+    ],
+    [
+      "team names are exact",
+      engineeringOffline,
+      { status: "OFFLINE", platform: "ubuntu", since: 1, team: "engineering" },
+      false,
+    ],
+    [
+      "a rule without teams takes every team",
+      offline7d,
+      { status: "OFFLINE", platform: "windows", since: 200, team: "Mobile" },
+      true,
+    ],
   ] as const)("%s", (_name, rule, device, expected) => {
     expect(
       breaksRule(
         rule,
-        { id: "d", status: device.status, platform: device.platform, statusSince: ago(device.since) },
+        {
+          id: "d",
+          status: device.status,
+          platform: device.platform,
+          teamName: "team" in device ? device.team : null,
+          statusSince: ago(device.since),
+        },
         NOW,
       ),
     ).toBe(expected);
@@ -59,6 +93,7 @@ describe("planAlerts", () => {
     id,
     status: status as "OFFLINE",
     platform,
+    teamName: null,
     statusSince: ago(sinceHours),
   });
 

@@ -7,7 +7,12 @@ describe("validateAlertRule", () => {
   it("fills the defaults of a new rule and normalises lists", () => {
     const result = validateAlertRule(
       {},
-      { ...valid, platforms: ["Darwin", "darwin", " windows "], statuses: ["OFFLINE", "OFFLINE"] },
+      {
+        ...valid,
+        platforms: ["Darwin", "darwin", " windows "],
+        teams: [" Engineering", "Engineering", "R&D"],
+        statuses: ["OFFLINE", "OFFLINE"],
+      },
     );
     expect(result).toEqual({
       ok: true,
@@ -17,6 +22,7 @@ describe("validateAlertRule", () => {
         severity: "HIGH",
         statuses: ["OFFLINE"],
         platforms: ["darwin", "windows"],
+        teams: ["Engineering", "R&D"],
         gracePeriodHours: 0,
         adminNotification: "NONE",
         adminEmails: [],
@@ -31,6 +37,9 @@ describe("validateAlertRule", () => {
     ["an unknown status", { statuses: ["ASLEEP"] }, "statuses", 'statuses: unknown status "ASLEEP"'],
     ["ENROLLED", { statuses: ["ENROLLED"] }, "statuses", "statuses cannot include ENROLLED"],
     ["an unknown platform", { platforms: ["amiga"] }, "platforms", 'platforms: unknown platform "amiga"'],
+    ["an empty team name", { teams: ["Engineering", " "] }, "teams", "teams: a team name cannot be empty"],
+    ["a team that is not a name", { teams: [42] }, "teams", "teams must be a list of team names"],
+    ["too many teams", { teams: Array.from({ length: 51 }, (_, i) => `t${i}`) }, "teams", "at most 50 teams"],
     ["a negative grace period", { gracePeriodHours: -1 }, "gracePeriodHours", "between 0 and 8760 hours"],
     ["an absurd grace period", { gracePeriodHours: 100_000 }, "gracePeriodHours", "between 0 and 8760 hours"],
     ["a fractional grace period", { gracePeriodHours: 1.5 }, "gracePeriodHours", "whole number of hours"],

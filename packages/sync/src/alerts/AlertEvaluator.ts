@@ -390,7 +390,7 @@ async function insertMessages(tx: SqlConnection, messages: OutgoingMessage[], no
 
 async function loadRules(conn: SqlConnection): Promise<RuleRow[]> {
   return conn.query<RuleRow & Record<string, unknown>>(
-    `SELECT id, name, enabled, severity::text, statuses::text[] AS statuses, platforms, "gracePeriodHours",
+    `SELECT id, name, enabled, severity::text, statuses::text[] AS statuses, platforms, teams, "gracePeriodHours",
             "adminNotification"::text AS "adminNotification", "adminEmails", "remindEmployee"
        FROM "AlertRule"`,
   );
@@ -400,13 +400,19 @@ async function loadRules(conn: SqlConnection): Promise<RuleRow[]> {
 async function loadCandidates(conn: SqlConnection, statuses: EnrollmentStatus[]): Promise<PlannedDevice[]> {
   const [row] = await conn.query<{ devices: string | null }>(
     // One JSON value instead of a row set: PGlite decodes many rows slowly (see DeviceStore).
-    `SELECT json_agg(json_build_array(id, status, platform, ${epoch('"statusSince"')}))::text AS devices
+    `SELECT json_agg(json_build_array(id, status, platform, ${epoch('"statusSince"')}, "teamName"))::text AS devices
        FROM "Device" WHERE status = ANY($1::text[]::"EnrollmentStatus"[]) AND "missingFromFleetAt" IS NULL`,
     [statuses],
   );
   if (!row?.devices) return [];
-  const tuples = JSON.parse(row.devices) as [string, EnrollmentStatus, string, number][];
-  return tuples.map(([id, status, platform, since]) => ({ id, status, platform, statusSince: new Date(since) }));
+  const tuples = JSON.parse(row.devices) as [string, EnrollmentStatus, string, number, string | null][];
+  return tuples.map(([id, status, platform, since, teamName]) => ({
+    id,
+    status,
+    platform,
+    teamName,
+    statusSince: new Date(since),
+  }));
 }
 
 async function loadLiveAlerts(conn: SqlConnection): Promise<LiveAlert[]> {

@@ -15,6 +15,8 @@ export interface PlannedRule {
   statuses: readonly EnrollmentStatus[];
   /** Lower case; empty matches every platform. */
   platforms: readonly string[];
+  /** Fleet team names; empty matches every team, and the devices in none. */
+  teams: readonly string[];
   gracePeriodHours: number;
 }
 
@@ -22,6 +24,7 @@ export interface PlannedDevice {
   id: string;
   status: EnrollmentStatus;
   platform: string;
+  teamName: string | null;
   statusSince: Date;
 }
 
@@ -42,11 +45,12 @@ export interface AlertPlan {
   reopen: string[];
 }
 
-/** Whether the device breaks the rule at `now`: right status, right platform, for long enough. */
+/** Whether the device breaks the rule at `now`: right status, platform and team, for long enough. */
 export function breaksRule(rule: PlannedRule, device: PlannedDevice, now: Date): boolean {
   if (!rule.enabled) return false;
   if (!rule.statuses.includes(device.status)) return false;
   if (rule.platforms.length > 0 && !rule.platforms.includes(device.platform.toLowerCase())) return false;
+  if (rule.teams.length > 0 && (device.teamName === null || !rule.teams.includes(device.teamName))) return false;
   return now.getTime() - device.statusSince.getTime() >= rule.gracePeriodHours * HOUR_MS;
 }
 

@@ -54,6 +54,21 @@ const alertRuleFields = z.strictObject({
       { error: "platforms must be a list of platforms" },
     )
     .transform((list) => [...new Set(list)]),
+  teams: z
+    .array(
+      z
+        .string({ error: "teams must be a list of team names" })
+        .transform((team) => team.trim())
+        .pipe(
+          z
+            .string()
+            .min(1, { error: "teams: a team name cannot be empty" })
+            .max(200, { error: "teams: a team name is at most 200 characters" }),
+        ),
+      { error: "teams must be a list of team names" },
+    )
+    .max(50, { error: "teams can name at most 50 teams" })
+    .transform((list) => [...new Set(list)]),
   gracePeriodHours: z
     .number({ error: "gracePeriodHours must be a whole number of hours" })
     .int({ error: "gracePeriodHours must be a whole number of hours" })
@@ -90,6 +105,7 @@ export type AlertRuleInput = Partial<z.input<typeof alertRuleFields>>;
 export const NEW_RULE_DEFAULTS: Omit<AlertRuleDefinition, "name" | "severity" | "statuses"> = {
   enabled: true,
   platforms: [],
+  teams: [],
   gracePeriodHours: 0,
   adminNotification: "NONE",
   adminEmails: [],

@@ -9,7 +9,7 @@ import { isUuid } from "./SyncRun.ts";
 
 builder.prismaObject("AlertRule", {
   description:
-    "What counts as a violation: a device in one of `statuses` (on one of `platforms`, when given) for at least `gracePeriodHours`.",
+    "What counts as a violation: a device in one of `statuses` (on one of `platforms` and in one of `teams`, when given) for at least `gracePeriodHours`.",
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
@@ -17,6 +17,9 @@ builder.prismaObject("AlertRule", {
     severity: t.expose("severity", { type: AlertSeverityEnum }),
     statuses: t.expose("statuses", { type: [EnrollmentStatusEnum] }),
     platforms: t.exposeStringList("platforms", { description: "Fleet platforms; empty matches every platform." }),
+    teams: t.exposeStringList("teams", {
+      description: "Fleet team names; empty matches every team (and the devices in none).",
+    }),
     gracePeriodHours: t.exposeInt("gracePeriodHours", {
       description: "Minimum time in the status before an alert opens.",
     }),
@@ -43,6 +46,7 @@ const AlertRuleInput = builder.inputType("AlertRuleInput", {
     severity: t.field({ type: AlertSeverityEnum, required: false }),
     statuses: t.field({ type: [EnrollmentStatusEnum], required: false }),
     platforms: t.stringList({ required: false }),
+    teams: t.stringList({ required: false }),
     gracePeriodHours: t.int({ required: false }),
     adminNotification: t.field({ type: AdminNotificationEnum, required: false }),
     adminEmails: t.stringList({ required: false }),
@@ -187,6 +191,7 @@ function definitionOf(rule: {
   severity: AlertRuleDefinition["severity"];
   statuses: string[];
   platforms: string[];
+  teams: string[];
   gracePeriodHours: number;
   adminNotification: AlertRuleDefinition["adminNotification"];
   adminEmails: string[];
@@ -199,6 +204,7 @@ function definitionOf(rule: {
     severity: rule.severity,
     statuses: rule.statuses as AlertRuleDefinition["statuses"],
     platforms: rule.platforms as AlertRuleDefinition["platforms"],
+    teams: rule.teams,
     gracePeriodHours: rule.gracePeriodHours,
     adminNotification: rule.adminNotification,
     adminEmails: rule.adminEmails,

@@ -8,8 +8,8 @@ import { RuleForm, type RuleSaveOutcome } from "./RuleForm.tsx";
 
 const body = () => within(document.body);
 
-function setup(onSave: (input: AlertRuleInput) => Promise<RuleSaveOutcome>) {
-  render(() => <RuleForm rule={null} onSave={onSave} onCancel={() => {}} />);
+function setup(onSave: (input: AlertRuleInput) => Promise<RuleSaveOutcome>, teams: string[] = []) {
+  render(() => <RuleForm rule={null} teams={teams} onSave={onSave} onCancel={() => {}} />);
   return {
     field: (label: RegExp | string) => body().getByLabelText(label) as HTMLInputElement,
     save: () => fireEvent.click(body().getByTestId("save-rule")),
@@ -52,5 +52,26 @@ describe("RuleForm", () => {
     expect(onSave).toHaveBeenCalledWith(
       expect.objectContaining({ name: "Offline", statuses: ["OFFLINE"], gracePeriodHours: 168, platforms: [] }),
     );
+  });
+
+  it("offers the fleet's teams, and sends the checked ones (none: every team)", async () => {
+    const onSave = vi.fn(async (): Promise<RuleSaveOutcome> => ({ ok: false, message: "not saved", fieldErrors: [] }));
+    const form = setup(onSave, ["Workstations", "Engineering"]);
+    const teams = body().getByRole("group", { name: "Teams" });
+    expect(
+      within(teams)
+        .getAllByRole("checkbox")
+        .map((c) => (c as HTMLInputElement).value),
+    ).toEqual(["Engineering", "Workstations"]);
+    fireEvent.input(form.field("Name"), { target: { value: "Engineering offline" } });
+    fireEvent.click(form.field("Offline"));
+    fireEvent.click(within(teams).getByLabelText("Engineering"));
+    form.save();
+    await waitFor(() => expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ teams: ["Engineering"] })));
+  });
+
+  it("shows no team choice for a fleet without teams", () => {
+    setup(vi.fn());
+    expect(body().queryByRole("group", { name: "Teams" })).toBeNull();
   });
 });

@@ -27,6 +27,7 @@ const FORM_FIELDS = [
   "severity",
   "statuses",
   "platforms",
+  "teams",
   "gracePeriodHours",
   "adminNotification",
   "adminEmails",
@@ -41,6 +42,8 @@ const FORM_FIELDS = [
  */
 export function RuleForm(props: {
   rule: AlertRule | null;
+  /** The fleet's team names, to choose from (the rule's own stay listed even if no device is in them). */
+  teams?: readonly string[];
   onSave(input: AlertRuleInput): Promise<RuleSaveOutcome>;
   onCancel(): void;
 }) {
@@ -53,10 +56,11 @@ export function RuleForm(props: {
   // The form opens on a click elsewhere on the page: focus follows, so keyboard users land in it.
   onMount(() => nameInput?.focus());
   const id = (field: string) => `${prefix}-${field}`;
+  const teamChoices = () => [...new Set([...(props.teams ?? []), ...draft().teams])].sort((a, b) => a.localeCompare(b));
 
   const update = <K extends keyof RuleDraft>(field: K, value: RuleDraft[K]) =>
     setDraft((d) => ({ ...d, [field]: value }));
-  const toggleIn = (field: "statuses" | "platforms", value: string, on: boolean) =>
+  const toggleIn = (field: "statuses" | "platforms" | "teams", value: string, on: boolean) =>
     setDraft((d) => {
       const list = d[field] as string[];
       const next = on ? [...list.filter((v) => v !== value), value] : list.filter((v) => v !== value);
@@ -212,6 +216,33 @@ export function RuleForm(props: {
           </p>
           <FieldErrorText field="platforms" />
         </fieldset>
+        <Show when={teamChoices().length > 0}>
+          <fieldset
+            class="form-field choice-group"
+            classList={{ invalid: !!errorFor("teams") }}
+            aria-describedby={describedBy("teams", true)}
+          >
+            <legend>Teams</legend>
+            <For each={teamChoices()}>
+              {(team) => (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    name="teams"
+                    value={team}
+                    checked={draft().teams.includes(team)}
+                    onChange={(e) => toggleIn("teams", team, e.currentTarget.checked)}
+                  />
+                  {team}
+                </label>
+              )}
+            </For>
+            <p id={`${id("teams")}-help`} class="help">
+              None checked: every team, and the devices in none.
+            </p>
+            <FieldErrorText field="teams" />
+          </fieldset>
+        </Show>
         <div class="form-field" classList={{ invalid: !!errorFor("gracePeriodHours") }}>
           <label for={id("gracePeriodHours")}>Grace period</label>
           <div class="input-with-unit">

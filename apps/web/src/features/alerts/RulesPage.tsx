@@ -6,6 +6,7 @@ import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { type ActionOutcome, outcomeOf } from "../../lib/mutation.ts";
 import { platformLabel, STATUS_INFO } from "../../lib/status.ts";
+import { TeamsQuery } from "../devices/documents.ts";
 import { SeverityBadge } from "./AlertBadges.tsx";
 import { AlertsNav } from "./AlertsNav.tsx";
 import {
@@ -44,6 +45,8 @@ export default function RulesPage() {
   const { data } = useApp();
   const isAdmin = useIsAdmin();
   const [result, reexecute] = createQuery({ query: AlertRulesQuery });
+  const [teamsResult] = createQuery({ query: TeamsQuery });
+  const teamNames = () => (teamsResult.data?.teams ?? []).flatMap((t) => (t.name === null ? [] : [t.name]));
   const refresh = () => reexecute({ requestPolicy: "network-only" });
   // Open-alert counts change with every alert event.
   onCleanup(data.onAlertsChanged(refresh));
@@ -146,7 +149,7 @@ export default function RulesPage() {
           }
         </Show>
         <Show when={editing()?.kind === "new"}>
-          <RuleForm rule={null} onSave={save} onCancel={() => setEditing(null)} />
+          <RuleForm rule={null} teams={teamNames()} onSave={save} onCancel={() => setEditing(null)} />
         </Show>
         <Show when={result.data} fallback={<p class="muted">Loading rules…</p>}>
           <Show when={rules().length > 0} fallback={<p class="muted">No rules: nothing opens alerts.</p>}>
@@ -190,6 +193,7 @@ export default function RulesPage() {
                         {rule.statuses.map((s) => STATUS_INFO[s].label).join(", ")}
                         <div class="muted small">
                           {rule.platforms.length ? rule.platforms.map(platformLabel).join(", ") : "Every platform"} ·{" "}
+                          {rule.teams.length ? `${rule.teams.join(", ")} · ` : ""}
                           {rule.gracePeriodHours > 0
                             ? `for ${formatGracePeriod(rule.gracePeriodHours)}`
                             : formatGracePeriod(rule.gracePeriodHours)}
@@ -244,7 +248,7 @@ export default function RulesPage() {
           })()}
           keyed
         >
-          {(rule) => <RuleForm rule={rule} onSave={save} onCancel={() => setEditing(null)} />}
+          {(rule) => <RuleForm rule={rule} teams={teamNames()} onSave={save} onCancel={() => setEditing(null)} />}
         </Show>
       </section>
       <Show when={isAdmin()}>

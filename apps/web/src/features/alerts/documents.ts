@@ -147,6 +147,7 @@ export interface AlertRule {
   severity: AlertSeverity;
   statuses: EnrollmentStatus[];
   platforms: string[];
+  teams: string[];
   gracePeriodHours: number;
   adminNotification: AdminNotification;
   adminEmails: string[];
@@ -162,6 +163,7 @@ export interface AlertRuleInput {
   severity?: AlertSeverity;
   statuses?: EnrollmentStatus[];
   platforms?: string[];
+  teams?: string[];
   gracePeriodHours?: number;
   adminNotification?: AdminNotification;
   adminEmails?: string[];
@@ -169,7 +171,7 @@ export interface AlertRuleInput {
   notifyWebhooks?: boolean;
 }
 
-const RULE_FIELDS = `id name enabled severity statuses platforms gracePeriodHours adminNotification adminEmails
+const RULE_FIELDS = `id name enabled severity statuses platforms teams gracePeriodHours adminNotification adminEmails
   remindEmployee notifyWebhooks openAlertCount`;
 
 export const AlertRulesQuery = gql<{ alertRules: AlertRule[] }, Record<string, never>>(

@@ -76,6 +76,7 @@ describe("validateRuleDraft", () => {
       severity: "HIGH",
       statuses: ["MDM_PROFILE_MISSING"],
       platforms: ["darwin"],
+      teams: ["Engineering"],
       gracePeriodHours: 0,
       adminNotification: "IMMEDIATE",
       adminEmails: ["it@example.com", "ops@example.com"],
@@ -84,6 +85,7 @@ describe("validateRuleDraft", () => {
       openAlertCount: 3,
     });
     expect(draft.adminEmails).toBe("it@example.com, ops@example.com");
+    expect(validateRuleDraft(draft).input.teams).toEqual(["Engineering"]);
     expect(validateRuleDraft(draft).errors).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ export interface RuleDraft {
   statuses: EnrollmentStatus[];
   /** Empty means every platform. */
   platforms: string[];
+  /** Fleet team names; empty means every team. */
+  teams: string[];
   gracePeriodHours: string;
   adminNotification: AdminNotification;
   /** Addresses separated by commas, spaces or new lines. */
@@ -33,6 +35,7 @@ export function emptyDraft(): RuleDraft {
     severity: "MEDIUM",
     statuses: [],
     platforms: [],
+    teams: [],
     gracePeriodHours: "0",
     adminNotification: "NONE",
     adminEmails: "",
@@ -48,6 +51,7 @@ export function draftOfRule(rule: AlertRule): RuleDraft {
     severity: rule.severity,
     statuses: [...rule.statuses],
     platforms: [...rule.platforms],
+    teams: [...rule.teams],
     gracePeriodHours: String(rule.gracePeriodHours),
     adminNotification: rule.adminNotification,
     adminEmails: rule.adminEmails.join(", "),
@@ -107,6 +111,7 @@ export function validateRuleDraft(draft: RuleDraft): { input: AlertRuleInput; er
       severity: draft.severity,
       statuses: [...draft.statuses],
       platforms: [...draft.platforms],
+      teams: [...draft.teams],
       gracePeriodHours: grace,
       adminNotification: draft.adminNotification,
       adminEmails: emails,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "AlertRule" ADD COLUMN     "teams" TEXT[] DEFAULT ARRAY[]::TEXT[];
