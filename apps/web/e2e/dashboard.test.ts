@@ -209,6 +209,10 @@ describe("dashboard", () => {
     const planText = page.getByTestId("bulk-message-plan");
     await planText.filter({ hasText: `${messages(before.messages)} to ${people(before.recipients)}` }).waitFor();
     expect(await page.getByTestId("confirm").textContent()).toBe(`Send ${messages(before.messages)}`);
+    // Whom it writes to: the first messages, with a link to each device.
+    const sample = page.getByTestId("bulk-message-sample").getByRole("listitem");
+    expect(await sample.count()).toBe(Math.min(before.messages, 10) + (before.messages > 10 ? 1 : 0));
+    expect(await sample.first().getByRole("link").getAttribute("href")).toMatch(/^\/devices\//);
 
     // The list changes while the dialog is open: confirming the old count sends nothing.
     const outbox = () => server.app.db.prisma.outboundMessage.count();

@@ -17,6 +17,7 @@ export {
 } from "./fleet/FleetClient.ts";
 export type { FleetHostRecord } from "./fleet/FleetHostRecord.ts";
 export {
+  BULK_PLAN_SAMPLE_SIZE,
   BULK_REMEDIATION_MAX_DEVICES,
   BULK_REMEDIATION_MAX_SKIP_HOURS,
   BULK_REMEDIATION_REPEAT_MS,

@@ -121,6 +121,17 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
       byKind: [{ kind: "ENROLLMENT_INVITATION", count: owned.length }],
       skipped: { ENROLLED: 0, NO_MESSAGE: 0, NO_OWNER: 6 - owned.length, RECENTLY_SENT: 0 },
     });
+    // The plan shows whom it writes to: the first messages by device name.
+    const byName = [...owned].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    expect(preview.sample).toEqual(
+      byName.slice(0, 10).map((d) => ({
+        deviceId: d.id,
+        deviceName: d.name,
+        recipient: d.owner?.email,
+        recipientName: d.owner?.name ?? null,
+        kind: "ENROLLMENT_INVITATION",
+      })),
+    );
     expect(await h.t.db.prisma.outboundMessage.count()).toBe(0);
 
     const sent = await sendBulkRemediation(h.t.db.prisma, {

@@ -124,7 +124,18 @@ export interface BulkPlanSummary {
   recipients: number;
   byKind: { kind: MessageKind; count: number }[];
   skipped: Record<BulkSkipReason, number>;
+  /** The first messages by device name: whom the admin is about to write to. */
+  sample: {
+    deviceId: string;
+    deviceName: string;
+    recipient: string;
+    recipientName: string | null;
+    kind: MessageKind;
+  }[];
 }
+
+/** How many messages a plan shows before "and N more". */
+export const BULK_PLAN_SAMPLE_SIZE = 10;
 
 function summarise(plan: BulkPlan, devices: number): BulkPlanSummary {
   const byKind = new Map<MessageKind, number>();
@@ -138,6 +149,16 @@ function summarise(plan: BulkPlan, devices: number): BulkPlanSummary {
     recipients: new Set(plan.send.map(({ device }) => device.owner?.id)).size,
     byKind: [...byKind].map(([kind, count]) => ({ kind, count })).sort((a, b) => a.kind.localeCompare(b.kind)),
     skipped: plan.skipped,
+    sample: [...plan.send]
+      .sort((a, b) => a.device.name.localeCompare(b.device.name) || a.device.id.localeCompare(b.device.id))
+      .slice(0, BULK_PLAN_SAMPLE_SIZE)
+      .map(({ device, kind }) => ({
+        deviceId: device.id,
+        deviceName: device.name,
+        recipient: device.owner?.email ?? "",
+        recipientName: device.owner?.name ?? null,
+        kind,
+      })),
   };
 }
 
@@ -150,6 +171,7 @@ function overLimitSummary(devices: number): BulkPlanSummary {
     recipients: 0,
     byKind: [],
     skipped: { ENROLLED: 0, NO_MESSAGE: 0, NO_OWNER: 0, RECENTLY_SENT: 0 },
+    sample: [],
   };
 }
 

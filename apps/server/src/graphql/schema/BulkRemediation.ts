@@ -1,4 +1,5 @@
 import {
+  BULK_PLAN_SAMPLE_SIZE,
   BULK_REMEDIATION_MAX_DEVICES,
   BULK_REMEDIATION_MAX_SKIP_HOURS,
   BULK_REMEDIATION_REPEAT_MS,
@@ -7,6 +8,7 @@ import {
   previewBulkRemediation,
   sendBulkRemediation,
 } from "@enrollwatch/sync";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import { createGraphQLError } from "graphql-yoga";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
@@ -21,6 +23,17 @@ const MessageKindCountRef = builder.objectRef<{ kind: MessageKind; count: number
   fields: (t) => ({
     kind: t.field({ type: MessageKindEnum, resolve: (c) => c.kind }),
     count: t.exposeInt("count"),
+  }),
+});
+
+const BulkMessagePreviewRef = builder.objectRef<BulkPlanSummary["sample"][number]>("BulkMessagePreview").implement({
+  description: "One message a bulk send would queue (or queued).",
+  fields: (t) => ({
+    deviceId: t.id({ description: "The Device's global id.", resolve: (m) => encodeGlobalID("Device", m.deviceId) }),
+    deviceName: t.exposeString("deviceName"),
+    recipient: t.exposeString("recipient", { description: "The owner's e-mail address." }),
+    recipientName: t.exposeString("recipientName", { nullable: true }),
+    kind: t.field({ type: MessageKindEnum, resolve: (m) => m.kind }),
   }),
 });
 
@@ -43,6 +56,11 @@ const BulkRemediationPlanRef = builder.objectRef<BulkPlanSummary>("BulkRemediati
     messages: t.exposeInt("messages", { description: "Messages that would be (or were) queued: one per device." }),
     recipients: t.exposeInt("recipients", { description: "Distinct owners those messages go to." }),
     byKind: t.field({ type: [MessageKindCountRef], resolve: (p) => p.byKind }),
+    sample: t.field({
+      type: [BulkMessagePreviewRef],
+      description: `The first ${BULK_PLAN_SAMPLE_SIZE} messages by device name: who is written to about what.`,
+      resolve: (p) => p.sample,
+    }),
     skippedEnrolled: t.int({
       description: "Enrolled devices: nothing to fix, never messaged.",
       resolve: (p) => p.skipped.ENROLLED,

@@ -1,9 +1,12 @@
+import { A } from "@solidjs/router";
 import type { Client } from "@urql/core";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Notice } from "../../components/Notice.tsx";
+import { formatCount } from "../../lib/format.ts";
 import { outcomeOf } from "../../lib/mutation.ts";
-import { BULK_KIND_LABELS, describePlan } from "./bulkMessage.ts";
+import { BULK_KIND_LABELS, describePlan, kindNoun } from "./bulkMessage.ts";
+import { deviceHref } from "./DeviceTable.tsx";
 import {
   type BulkMessageKind,
   type BulkRemediationPlan,
@@ -141,6 +144,23 @@ export function BulkMessageButton(props: {
                     <strong>{w().headline}</strong>
                   </p>
                   <Show when={w().kinds}>{(k) => <p>{k()}.</p>}</Show>
+                  <Show when={(plan()?.sample.length ?? 0) > 0}>
+                    <ul class="bulk-sample" data-testid="bulk-message-sample">
+                      <For each={plan()?.sample}>
+                        {(m) => (
+                          <li>
+                            {m.recipientName ? `${m.recipientName} <${m.recipient}>` : m.recipient}: {kindNoun(m.kind)}{" "}
+                            about <A href={deviceHref(m.deviceId)}>{m.deviceName}</A>
+                          </li>
+                        )}
+                      </For>
+                      <Show when={(plan()?.messages ?? 0) > (plan()?.sample.length ?? 0)}>
+                        <li class="muted">
+                          and {formatCount((plan()?.messages ?? 0) - (plan()?.sample.length ?? 0))} more
+                        </li>
+                      </Show>
+                    </ul>
+                  </Show>
                   <Show when={w().skipped}>{(s) => <p class="muted">{s()}</p>}</Show>
                 </>
               )}

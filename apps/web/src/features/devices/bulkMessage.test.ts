@@ -15,6 +15,7 @@ const plan = (over: Partial<BulkRemediationPlan> = {}): BulkRemediationPlan => (
   skippedNoMessage: 0,
   skippedNoOwner: 0,
   skippedRecentlySent: 0,
+  sample: [],
   ...over,
 });
 

@@ -1,6 +1,11 @@
 import { formatCount } from "../../lib/format.ts";
 import type { BulkMessageKind, BulkRemediationPlan } from "./documents.ts";
 
+/** A message's kind as a list item reads it: "agent download link". */
+export function kindNoun(kind: BulkMessageKind): string {
+  return KIND_NOUNS[kind][0];
+}
+
 /** How a count of each message reads in a sentence. */
 const KIND_NOUNS: Record<BulkMessageKind, [one: string, many: string]> = {
   ENROLLMENT_INVITATION: ["re-enrolment invitation", "re-enrolment invitations"],

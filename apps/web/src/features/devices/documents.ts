@@ -74,10 +74,18 @@ export interface BulkRemediationPlan {
   skippedNoMessage: number;
   skippedNoOwner: number;
   skippedRecentlySent: number;
+  /** The first messages by device name. */
+  sample: {
+    deviceId: string;
+    deviceName: string;
+    recipient: string;
+    recipientName: string | null;
+    kind: BulkMessageKind;
+  }[];
 }
 
 const PLAN_FIELDS =
-  "fingerprint devices limit overLimit messages recipients byKind { kind count } skippedEnrolled skippedNoMessage skippedNoOwner skippedRecentlySent";
+  "fingerprint devices limit overLimit messages recipients byKind { kind count } skippedEnrolled skippedNoMessage skippedNoOwner skippedRecentlySent sample { deviceId deviceName recipient recipientName kind }";
 
 export interface BulkRemediationArgs {
   filter: DeviceFilter | null;
