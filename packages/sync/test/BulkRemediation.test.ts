@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DATABASE_KINDS } from "@enrollwatch/db/testing";
+import type { Transporter } from "nodemailer";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -99,6 +100,16 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
   const enrollmentPageUrl = "https://enrollwatch.example.com/enroll";
   const offlineWhere = { status: { in: ["OFFLINE" as const] } };
 
+  /** Delivers the outbox to a real SMTP server, with sign-in links to the employee page. */
+  const deliverOver = (smtp: { transport: Transporter }) =>
+    new OutboxWorker({
+      prisma: h.t.db.prisma,
+      transport: smtp.transport,
+      from: "it@example.com",
+      logger: pino({ level: "silent" }),
+      enrollmentPageUrl: () => enrollmentPageUrl,
+    }).deliverDue();
+
   async function putOffline(count: number): Promise<void> {
     for (const id of h.sim.model.hostIds().slice(0, count)) h.sim.model.setState(id, "OFFLINE");
     h.sim.clock.advance(10 * 86_400_000);
@@ -156,14 +167,7 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
     // The owners receive them over real SMTP, each with a sign-in link.
     const smtp = await startSmtp();
     try {
-      const worker = new OutboxWorker({
-        prisma: h.t.db.prisma,
-        transport: smtp.transport,
-        from: "it@example.com",
-        logger: pino({ level: "silent" }),
-        enrollmentPageUrl: () => enrollmentPageUrl,
-      });
-      expect(await worker.deliverDue()).toMatchObject({ sent: owned.length, failed: 0 });
+      expect(await deliverOver(smtp)).toMatchObject({ sent: owned.length, failed: 0 });
       expect(smtp.received.map((m) => m.to[0]).sort()).toEqual(owned.map((d) => d.owner?.email).sort());
       expect(smtp.received.every((m) => linkIn(m)?.startsWith(enrollmentPageUrl))).toBe(true);
     } finally {
@@ -201,14 +205,7 @@ describe.each(DATABASE_KINDS)("bulk remediation on %s", (kind) => {
     expect(sent.ok).toBe(true);
     const smtp = await startSmtp();
     try {
-      const worker = new OutboxWorker({
-        prisma: h.t.db.prisma,
-        transport: smtp.transport,
-        from: "it@example.com",
-        logger: pino({ level: "silent" }),
-        enrollmentPageUrl: () => enrollmentPageUrl,
-      });
-      expect(await worker.deliverDue()).toMatchObject({ sent: 3 });
+      expect(await deliverOver(smtp)).toMatchObject({ sent: 3 });
       const tokens = smtp.received.map((m) => new URL(linkIn(m) ?? "http://x/").searchParams.get("token") ?? "");
       expect(new Set(tokens).size).toBe(3);
       // Whichever e-mail the owner opens, its link signs them in: each new link used to supersede

@@ -109,6 +109,41 @@ export function RuleForm(props: {
       )}
     </Show>
   );
+  /** A list field as checkboxes: the rule's statuses, platforms or teams. */
+  const ChoiceGroup = (p: {
+    field: "statuses" | "platforms" | "teams";
+    legend: string;
+    choices: readonly string[];
+    label(value: string): string;
+    help: string;
+  }) => (
+    <fieldset
+      class="form-field choice-group"
+      classList={{ invalid: !!errorFor(p.field) }}
+      aria-invalid={invalid(p.field)}
+      aria-describedby={describedBy(p.field, true)}
+    >
+      <legend>{p.legend}</legend>
+      <For each={p.choices}>
+        {(value) => (
+          <label class="check">
+            <input
+              type="checkbox"
+              name={p.field}
+              value={value}
+              checked={(draft()[p.field] as readonly string[]).includes(value)}
+              onChange={(e) => toggleIn(p.field, value, e.currentTarget.checked)}
+            />
+            {p.label(value)}
+          </label>
+        )}
+      </For>
+      <p id={`${id(p.field)}-help`} class="help">
+        {p.help}
+      </p>
+      <FieldErrorText field={p.field} />
+    </fieldset>
+  );
 
   /** One of the rule's on/off settings, with its field error. */
   const Toggle = (p: { field: "remindEmployee" | "notifyWebhooks" | "enabled"; children: JSX.Element }) => (
@@ -165,83 +200,28 @@ export function RuleForm(props: {
           </select>
           <FieldErrorText field="severity" />
         </div>
-        <fieldset
-          class="form-field choice-group"
-          classList={{ invalid: !!errorFor("statuses") }}
-          aria-invalid={invalid("statuses")}
-          aria-describedby={describedBy("statuses", true)}
-        >
-          <legend>Device statuses that break the rule</legend>
-          <For each={RULE_STATUSES}>
-            {(status) => (
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name="statuses"
-                  value={status}
-                  checked={draft().statuses.includes(status)}
-                  onChange={(e) => toggleIn("statuses", status, e.currentTarget.checked)}
-                />
-                {STATUS_INFO[status].label}
-              </label>
-            )}
-          </For>
-          <p id={`${id("statuses")}-help`} class="help">
-            At least one. A device in any of them (for the grace period) opens an alert.
-          </p>
-          <FieldErrorText field="statuses" />
-        </fieldset>
-        <fieldset
-          class="form-field choice-group"
-          classList={{ invalid: !!errorFor("platforms") }}
-          aria-describedby={describedBy("platforms", true)}
-        >
-          <legend>Platforms</legend>
-          <For each={RULE_PLATFORMS}>
-            {(platform) => (
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name="platforms"
-                  value={platform}
-                  checked={draft().platforms.includes(platform)}
-                  onChange={(e) => toggleIn("platforms", platform, e.currentTarget.checked)}
-                />
-                {RULE_PLATFORM_LABELS[platform] ?? platform}
-              </label>
-            )}
-          </For>
-          <p id={`${id("platforms")}-help`} class="help">
-            None checked: every platform.
-          </p>
-          <FieldErrorText field="platforms" />
-        </fieldset>
+        <ChoiceGroup
+          field="statuses"
+          legend="Device statuses that break the rule"
+          choices={RULE_STATUSES}
+          label={(status) => STATUS_INFO[status as (typeof RULE_STATUSES)[number]].label}
+          help="At least one. A device in any of them (for the grace period) opens an alert."
+        />
+        <ChoiceGroup
+          field="platforms"
+          legend="Platforms"
+          choices={RULE_PLATFORMS}
+          label={(platform) => RULE_PLATFORM_LABELS[platform] ?? platform}
+          help="None checked: every platform."
+        />
         <Show when={teamChoices().length > 0}>
-          <fieldset
-            class="form-field choice-group"
-            classList={{ invalid: !!errorFor("teams") }}
-            aria-describedby={describedBy("teams", true)}
-          >
-            <legend>Teams</legend>
-            <For each={teamChoices()}>
-              {(team) => (
-                <label class="check">
-                  <input
-                    type="checkbox"
-                    name="teams"
-                    value={team}
-                    checked={draft().teams.includes(team)}
-                    onChange={(e) => toggleIn("teams", team, e.currentTarget.checked)}
-                  />
-                  {team}
-                </label>
-              )}
-            </For>
-            <p id={`${id("teams")}-help`} class="help">
-              None checked: every team, and the devices in none.
-            </p>
-            <FieldErrorText field="teams" />
-          </fieldset>
+          <ChoiceGroup
+            field="teams"
+            legend="Teams"
+            choices={teamChoices()}
+            label={(team) => team}
+            help="None checked: every team, and the devices in none."
+          />
         </Show>
         <div class="form-field" classList={{ invalid: !!errorFor("gracePeriodHours") }}>
           <label for={id("gracePeriodHours")}>Grace period</label>
