@@ -9,9 +9,13 @@ import { deviceHref } from "../devices/DeviceTable.tsx";
 import {
   AUDIT_FILTER_KEYS,
   type AuditFilterParams,
+  actionGroups,
+  actionsParam,
+  actionsSummary,
   auditFilterFrom,
   auditParamsFrom,
   hasAuditFilter,
+  parseActions,
 } from "./auditFilter.ts";
 import { type AuditLogPages, createAuditLogPages, type FetchAuditPage } from "./auditLog.ts";
 import { AuditActionsQuery, AuditLogQuery } from "./documents.ts";
@@ -59,12 +63,21 @@ export default function AuditPage() {
   onCleanup(() => pages().dispose());
 
   const [actionsResult, refetchActions] = createQuery({ query: AuditActionsQuery });
-  // An action from a shared link stays choosable even if no entry holds it any more.
-  const actionChoices = createMemo(() => {
-    const held = actionsResult.data?.auditActions ?? [];
-    const chosen = filterParams().action;
-    return chosen && !held.includes(chosen) ? [...held, chosen].sort() : held;
+  const chosenActions = createMemo(() => parseActions(filterParams().action), [], {
+    equals: (a, b) => a.join() === b.join(),
   });
+  // An action from a shared link stays choosable even if no entry holds it any more.
+  // Kept when the groups are the same, so ticking a box does not rebuild the boxes under the pointer.
+  const actionChoices = createMemo(
+    () => actionGroups([...(actionsResult.data?.auditActions ?? []), ...chosenActions()]),
+    [],
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  );
+  const setActions = (actions: readonly string[]) => setParams({ action: actionsParam(actions) });
+  const toggleActions = (actions: readonly string[], on: boolean) => {
+    const rest = chosenActions().filter((a) => !actions.includes(a));
+    setActions(on ? [...rest, ...actions] : rest);
+  };
 
   // Typing waits for a pause before it filters, not for every key (as the devices search does).
   const [text, setText] = createSignal<Record<TextFilterKey, string>>({
@@ -140,17 +153,51 @@ export default function AuditPage() {
         }}
       >
         <div class="filter-row">
-          <label class="field">
-            <span>Action</span>
-            <select
-              value={filterParams().action}
-              onChange={(e) => setParams({ action: e.currentTarget.value || undefined })}
-              data-testid="filter-action"
-            >
-              <option value="">All actions</option>
-              <For each={actionChoices()}>{(action) => <option value={action}>{action}</option>}</For>
-            </select>
-          </label>
+          <div class="field">
+            <span id="audit-action-label">Actions</span>
+            <details class="multi-choice" data-testid="filter-action">
+              <summary aria-labelledby="audit-action-label audit-action-summary">
+                <span id="audit-action-summary">{actionsSummary(chosenActions())}</span>
+              </summary>
+              <div class="multi-choice-menu">
+                <For each={actionChoices()}>
+                  {(group) => (
+                    <fieldset>
+                      <legend>{group.subject}</legend>
+                      <Show when={group.actions.length > 1}>
+                        <label class="check">
+                          <input
+                            type="checkbox"
+                            checked={group.actions.every((a) => chosenActions().includes(a))}
+                            onChange={(e) => toggleActions(group.actions, e.currentTarget.checked)}
+                          />
+                          every {group.subject} action
+                        </label>
+                      </Show>
+                      <For each={group.actions}>
+                        {(action) => (
+                          <label class="check mono">
+                            <input
+                              type="checkbox"
+                              value={action}
+                              checked={chosenActions().includes(action)}
+                              onChange={(e) => toggleActions([action], e.currentTarget.checked)}
+                            />
+                            {action}
+                          </label>
+                        )}
+                      </For>
+                    </fieldset>
+                  )}
+                </For>
+                <Show when={chosenActions().length > 0}>
+                  <button type="button" class="link-button" onClick={() => setActions([])}>
+                    All actions
+                  </button>
+                </Show>
+              </div>
+            </details>
+          </div>
           <label class="field grow">
             <span>Actor</span>
             <input

@@ -1,6 +1,15 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
-import { auditFilterFrom, auditParamsFrom, hasAuditFilter, localDayStart } from "./auditFilter.ts";
+import {
+  actionGroups,
+  actionsParam,
+  actionsSummary,
+  auditFilterFrom,
+  auditParamsFrom,
+  hasAuditFilter,
+  localDayStart,
+  parseActions,
+} from "./auditFilter.ts";
 
 const none = { action: "", actor: "", target: "", from: "", to: "" };
 
@@ -71,5 +80,31 @@ describe("auditFilterFrom", () => {
       if (previous === undefined) delete process.env.TZ;
       else process.env.TZ = previous;
     }
+  });
+});
+
+describe("several actions", () => {
+  it("travel in the URL as one sorted comma-separated list, blanks and repeats dropped", () => {
+    expect(parseActions("settings.update, device.unenroll,,device.unenroll")).toEqual([
+      "settings.update",
+      "device.unenroll",
+    ]);
+    expect(actionsParam(["settings.update", "device.unenroll"])).toBe("device.unenroll,settings.update");
+    expect(actionsParam([])).toBeUndefined();
+    expect(auditFilterFrom({ ...none, action: "device.unenroll,settings.update" })).toEqual({
+      action: ["device.unenroll", "settings.update"],
+    });
+  });
+
+  it("are grouped by what they act on, and summarised when the picker is closed", () => {
+    expect(actionGroups(["settings.update", "device.unenroll", "device.sendRemediation", "device.unenroll"])).toEqual([
+      { subject: "device", actions: ["device.sendRemediation", "device.unenroll"] },
+      { subject: "settings", actions: ["settings.update"] },
+    ]);
+    expect([actionsSummary([]), actionsSummary(["device.unenroll"]), actionsSummary(["a.b", "c.d"])]).toEqual([
+      "All actions",
+      "device.unenroll",
+      "2 actions",
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import type { AuditFilter } from "./documents.ts";
  * filtered view can be shared and reloaded. Dates are the date inputs' yyyy-mm-dd, in local time.
  */
 export interface AuditFilterParams {
+  /** Actions, comma-separated (`action=device.unenroll,settings.update`): any of them. */
   action: string;
   actor: string;
   target: string;
@@ -54,7 +55,8 @@ export function localDayStart(date: string): Date | null {
  */
 export function auditFilterFrom(params: AuditFilterParams): AuditFilter | null {
   const filter: AuditFilter = {};
-  if (params.action) filter.action = [params.action];
+  const actions = parseActions(params.action);
+  if (actions.length) filter.action = actions;
   if (params.actor) filter.actor = params.actor;
   if (params.target) filter.target = params.target;
   const since = localDayStart(params.from);
@@ -64,4 +66,38 @@ export function auditFilterFrom(params: AuditFilterParams): AuditFilter | null {
     filter.until = new Date(lastDay.getFullYear(), lastDay.getMonth(), lastDay.getDate() + 1).toISOString();
   }
   return Object.keys(filter).length ? filter : null;
+}
+
+/** The actions of the URL's comma-separated list, without blanks or repeats. */
+export function parseActions(param: string): string[] {
+  return [
+    ...new Set(
+      param
+        .split(",")
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** The URL parameter for a list of actions; undefined (no parameter) for none. */
+export function actionsParam(actions: readonly string[]): string | undefined {
+  return actions.length ? [...actions].sort().join(",") : undefined;
+}
+
+/** Actions grouped by what they act on (the part before the first dot: device, alertRule...). */
+export function actionGroups(actions: readonly string[]): { subject: string; actions: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const action of [...new Set(actions)].sort()) {
+    const subject = action.split(".")[0] ?? action;
+    groups.set(subject, [...(groups.get(subject) ?? []), action]);
+  }
+  return [...groups].map(([subject, list]) => ({ subject, actions: list }));
+}
+
+/** What the closed action picker says: "All actions", the one chosen, or how many. */
+export function actionsSummary(actions: readonly string[]): string {
+  if (actions.length === 0) return "All actions";
+  if (actions.length === 1) return actions[0] ?? "";
+  return `${actions.length} actions`;
 }
