@@ -1,7 +1,7 @@
 /**
  * `npx tsx apps/web/scripts/screenshots.ts`: starts a test server with a demo fleet, signs in with
- * headless Chromium at 1280×800 and writes docs/screenshots/overview.png, device.png and alerts.png
- * (under apps/web) for the README.
+ * headless Chromium at 1280×800 and writes docs/screenshots/overview.png, device.png,
+ * bulk-message.png and alerts.png (under apps/web) for the README.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -57,6 +57,14 @@ try {
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, "device.png"), fullPage: true });
 
+  // Messaging the owners of a filtered list: the plan before anything is sent.
+  await page.goto(`${server.url}/devices?status=AGENT_INACTIVE,PARTIALLY_ENROLLED,OFFLINE`);
+  await page.getByTestId("bulk-message").click();
+  await page.getByTestId("bulk-message-sample").waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, "bulk-message.png"), fullPage: false });
+  await page.getByRole("button", { name: "Cancel" }).click();
+
   // The triage queue: a rule with no grace period opens alerts for what is broken now.
   await server.request(
     gql(
@@ -67,7 +75,7 @@ try {
   await page.getByTestId("alert-row").first().waitFor();
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, "alerts.png"), fullPage: false });
-  console.log(`wrote overview.png, device.png and alerts.png in ${out}`);
+  console.log(`wrote overview.png, device.png, bulk-message.png and alerts.png in ${out}`);
 } finally {
   await browser.close();
   await server.stop();
