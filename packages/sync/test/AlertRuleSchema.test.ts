@@ -32,6 +32,11 @@ describe("validateAlertRule", () => {
     });
   });
 
+  it("counts teams after removing repeats", () => {
+    const result = validateAlertRule({}, { ...valid, teams: Array.from({ length: 60 }, () => "Engineering") });
+    expect(result).toMatchObject({ ok: true, rule: { teams: ["Engineering"] } });
+  });
+
   it.each([
     ["no status", { statuses: [] }, "statuses", "statuses must name at least one status"],
     ["an unknown status", { statuses: ["ASLEEP"] }, "statuses", 'statuses: unknown status "ASLEEP"'],

@@ -21,6 +21,7 @@ export class StatusSummaryCache {
   private cached: Promise<StatusSummary> | undefined;
   /** Computed only when asked for (the overview's team table), dropped with the summary. */
   private cachedByTeam: Promise<TeamStatusSummary[]> | undefined;
+  private cachedByTeamAt = 0;
   private readonly stopListening: () => void;
   private readonly listeners = new Set<() => void>();
 
@@ -59,6 +60,10 @@ export class StatusSummaryCache {
 
   /** The summary of each team, by team name (no team last); one query per change, like get(). */
   byTeam(): Promise<TeamStatusSummary[]> {
+    // Also aged out: an employee's "check again" can move a device to another team with no status
+    // event and no sync run to say so.
+    if (Date.now() - this.cachedByTeamAt > TEAM_SUMMARY_MAX_AGE_MS) this.cachedByTeam = undefined;
+    if (!this.cachedByTeam) this.cachedByTeamAt = Date.now();
     this.cachedByTeam ??= computeByTeam().catch((error: unknown) => {
       this.cachedByTeam = undefined;
       throw error;
@@ -94,6 +99,9 @@ async function computeSummary(): Promise<StatusSummary> {
   const counts = ENROLLMENT_STATUSES.map((status) => ({ status, count: byStatus.get(status) ?? 0 }));
   return { total: counts.reduce((sum, c) => sum + c.count, 0), counts };
 }
+
+/** The longest the team summaries are served without a signal to drop them. */
+const TEAM_SUMMARY_MAX_AGE_MS = 30_000;
 
 async function computeByTeam(): Promise<TeamStatusSummary[]> {
   const rows = await prisma.device.groupBy({ by: ["teamName", "status"], _count: { _all: true } });

@@ -67,8 +67,8 @@ const alertRuleFields = z.strictObject({
         ),
       { error: "teams must be a list of team names" },
     )
-    .max(50, { error: "teams can name at most 50 teams" })
-    .transform((list) => [...new Set(list)]),
+    .transform((list) => [...new Set(list)])
+    .pipe(z.array(z.string()).max(50, { error: "teams can name at most 50 teams" })),
   gracePeriodHours: z
     .number({ error: "gracePeriodHours must be a whole number of hours" })
     .int({ error: "gracePeriodHours must be a whole number of hours" })

@@ -199,7 +199,9 @@ async function loadPlan(
     take: BULK_REMEDIATION_MAX_DEVICES + 1,
   });
   // Devices may have joined between the count and the read (PostgreSQL, read committed).
-  if (candidates.length > BULK_REMEDIATION_MAX_DEVICES) return { plan: null, devices: candidates.length };
+  if (candidates.length > BULK_REMEDIATION_MAX_DEVICES) {
+    return { plan: null, devices: await tx.device.count({ where: request.where }) };
+  }
   const recentlySent = new Set<string>();
   if (request.skipIfSentWithinHours > 0 && candidates.length > 0) {
     const since = new Date(request.now.getTime() - request.skipIfSentWithinHours * 3_600_000);
@@ -279,7 +281,7 @@ export async function sendBulkRemediation(
           message:
             summary.messages === request.expectedMessages
               ? `The send now goes to other devices than the plan you confirmed (the devices changed since you looked). Nothing was sent; check the new figures and confirm again.`
-              : `The send now comes to ${summary.messages} ${summary.messages === 1 ? "message" : "messages"}, not ${request.expectedMessages}: the devices changed since you looked${summary.skipped.RECENTLY_SENT > 0 ? ` (${summary.skipped.RECENTLY_SENT} of them were messaged in the last ${request.skipIfSentWithinHours} hours)` : ""}. Nothing was sent; check the new figures and confirm again.`,
+              : `The send now comes to ${summary.messages} ${summary.messages === 1 ? "message" : "messages"}, not ${request.expectedMessages}: the devices changed since you looked${summary.skipped.RECENTLY_SENT > 0 ? ` (${summary.skipped.RECENTLY_SENT} of the devices it matches are left out as messaged in the last ${request.skipIfSentWithinHours} hours)` : ""}. Nothing was sent; check the new figures and confirm again.`,
           summary,
         };
       }

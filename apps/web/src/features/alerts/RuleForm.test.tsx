@@ -74,4 +74,28 @@ describe("RuleForm", () => {
     setup(vi.fn());
     expect(body().queryByRole("group", { name: "Teams" })).toBeNull();
   });
+
+  it("keeps offering a rule's own team that no device is in any more, ticked or not", () => {
+    const rule = {
+      id: "r1",
+      name: "Lab offline",
+      enabled: true,
+      severity: "LOW" as const,
+      statuses: ["OFFLINE" as const],
+      platforms: [],
+      teams: ["Old lab"],
+      gracePeriodHours: 0,
+      adminNotification: "NONE" as const,
+      adminEmails: [],
+      remindEmployee: false,
+      notifyWebhooks: true,
+      openAlertCount: 0,
+    };
+    render(() => <RuleForm rule={rule} teams={[]} onSave={vi.fn()} onCancel={() => {}} />);
+    const box = () =>
+      within(body().getByRole("group", { name: "Teams" })).getByLabelText("Old lab") as HTMLInputElement;
+    expect(box().checked).toBe(true);
+    fireEvent.click(box());
+    expect(box().checked).toBe(false);
+  });
 });

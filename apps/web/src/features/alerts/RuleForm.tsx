@@ -56,7 +56,10 @@ export function RuleForm(props: {
   // The form opens on a click elsewhere on the page: focus follows, so keyboard users land in it.
   onMount(() => nameInput?.focus());
   const id = (field: string) => `${prefix}-${field}`;
-  const teamChoices = () => [...new Set([...(props.teams ?? []), ...draft().teams])].sort((a, b) => a.localeCompare(b));
+  // The rule's own teams stay offered when no device is in them any more (unticked, they can be
+  // ticked again).
+  const teamChoices = () =>
+    [...new Set([...(props.teams ?? []), ...(props.rule?.teams ?? [])])].sort((a, b) => a.localeCompare(b));
 
   const update = <K extends keyof RuleDraft>(field: K, value: RuleDraft[K]) =>
     setDraft((d) => ({ ...d, [field]: value }));

@@ -74,6 +74,7 @@ export default function AuditPage() {
     { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
   );
   const setActions = (actions: readonly string[]) => setParams({ action: actionsParam(actions) });
+  let picker: HTMLDetailsElement | undefined;
   const toggleActions = (actions: readonly string[], on: boolean) => {
     const rest = chosenActions().filter((a) => !actions.includes(a));
     setActions(on ? [...rest, ...actions] : rest);
@@ -155,7 +156,22 @@ export default function AuditPage() {
         <div class="filter-row">
           <div class="field">
             <span id="audit-action-label">Actions</span>
-            <details class="multi-choice" data-testid="filter-action">
+            <details
+              class="multi-choice"
+              data-testid="filter-action"
+              ref={picker}
+              // Closes like a menu: on Escape (focus back on its button) and when focus leaves it, so
+              // the open list never covers the field the keyboard moved on to.
+              onKeyDown={(e) => {
+                if (e.key !== "Escape" || !picker?.open) return;
+                e.preventDefault();
+                picker.open = false;
+                picker.querySelector("summary")?.focus();
+              }}
+              onFocusOut={(e) => {
+                if (picker && !picker.contains(e.relatedTarget as Node | null)) picker.open = false;
+              }}
+            >
               <summary aria-labelledby="audit-action-label audit-action-summary">
                 <span id="audit-action-summary">{actionsSummary(chosenActions())}</span>
               </summary>
@@ -169,6 +185,13 @@ export default function AuditPage() {
                           <input
                             type="checkbox"
                             checked={group.actions.every((a) => chosenActions().includes(a))}
+                            // Mixed when only part of the group is chosen (a property, not an attribute).
+                            ref={(box) =>
+                              createEffect(() => {
+                                const some = group.actions.some((a) => chosenActions().includes(a));
+                                box.indeterminate = some && !group.actions.every((a) => chosenActions().includes(a));
+                              })
+                            }
                             onChange={(e) => toggleActions(group.actions, e.currentTarget.checked)}
                           />
                           every {group.subject} action
@@ -191,7 +214,15 @@ export default function AuditPage() {
                   )}
                 </For>
                 <Show when={chosenActions().length > 0}>
-                  <button type="button" class="link-button" onClick={() => setActions([])}>
+                  <button
+                    type="button"
+                    class="link-button"
+                    onClick={() => {
+                      setActions([]);
+                      // The button goes away with the choice: focus stays in the picker.
+                      picker?.querySelector("summary")?.focus();
+                    }}
+                  >
                     All actions
                   </button>
                 </Show>
