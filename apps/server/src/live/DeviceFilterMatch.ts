@@ -1,4 +1,4 @@
-import type { DeviceFilter } from "../graphql/schema/DeviceWhere.ts";
+import { type DeviceFilter, teamListIncludes } from "../graphql/schema/DeviceWhere.ts";
 import type { FeedEvent } from "./StatusEventFeed.ts";
 
 export type DeviceFilterValues = DeviceFilter;
@@ -13,8 +13,7 @@ export function matchesDeviceFilter(
   if (!filter) return true;
   if (filter.status?.length && !filter.status.includes(device.status)) return false;
   if (filter.platform?.length && !filter.platform.includes(device.platform)) return false;
-  // GraphQL gives a null item as null; undefined is treated the same.
-  if (filter.team?.length && !filter.team.some((team) => (team ?? null) === device.teamName)) return false;
+  if (filter.team?.length && !teamListIncludes(filter.team, device.teamName)) return false;
   const search = filter.search?.trim();
   if (search) {
     const needle = foldCase(search);

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@enrollwatch/db";
 import {
   type EnrollmentStatus,
+  MESSAGE_KINDS,
   type MessageKind,
   REMEDIATION_KINDS,
   REMEDIATION_MESSAGE_KIND,
@@ -210,7 +211,7 @@ async function loadPlan(
         deviceId: { in: candidates.map((c) => c.id) },
         createdAt: { gte: since },
         state: { not: "FAILED" },
-        kind: { in: ["ENROLLMENT_INVITATION", "AGENT_DOWNLOAD_LINK", "MACOS_PROFILE_GUIDE"] },
+        kind: { in: [...MESSAGE_KINDS] },
       },
       select: { deviceId: true, kind: true },
     });

@@ -7,7 +7,7 @@ import { AuditEntryRef } from "./AuditEntry.ts";
 import { decodeDeviceCursor, encodeDeviceCursor } from "./DeviceCursor.ts";
 import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
 import { devicePage, devicePageArgs, onlyTotalCount } from "./DevicePage.ts";
-import { type DeviceFilter, deviceWhere } from "./DeviceWhere.ts";
+import { type DeviceFilter, deviceWhere, teamListIncludes } from "./DeviceWhere.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 import { pageSize } from "./paging.ts";
@@ -199,9 +199,7 @@ builder.queryFields((t) => ({
                   .reduce((n, c) => n + c.count, 0);
               const teams = filter?.team;
               if (!teams?.length) return inStatus((await ctx.services.summary.get()).counts);
-              const chosen = (await ctx.services.summary.byTeam()).filter((s) =>
-                teams.some((team) => (team ?? null) === s.team),
-              );
+              const chosen = (await ctx.services.summary.byTeam()).filter((s) => teamListIncludes(teams, s.team));
               return chosen.reduce((n, s) => n + inStatus(s.counts), 0);
             }
             return prisma.device.count({ where: await pageWhere(args) });

@@ -11,6 +11,11 @@ export interface DeviceFilter {
   team?: (string | null | undefined)[] | null;
 }
 
+/** Whether a filter's team list selects a device of this team (a null or absent item: no team). */
+export function teamListIncludes(teams: NonNullable<DeviceFilter["team"]>, teamName: string | null): boolean {
+  return teams.some((team) => (team ?? null) === teamName);
+}
+
 /**
  * How many owners a search may match by e-mail and still be looked up by id. Past it the search
  * matches a large share of the fleet, which a walk of the sort order finds a page of quickly, and a
