@@ -32,10 +32,18 @@ const ERROR_FIELDS = "... on Error { message } ... on ValidationError { code fie
 const TRIAGE_ERROR_FIELDS = `${ERROR_FIELDS} ... on NotFoundError { code } ... on ConflictError { code }`;
 
 const CreateRule = gql<
-  { createAlertRule: Result<{ id: string; name: string; openAlertCount: number }> },
+  {
+    createAlertRule: Result<{
+      id: string;
+      name: string;
+      openAlertCount: number;
+      teams: string[];
+      includeNoTeam: boolean;
+    }>;
+  },
   { input: Record<string, unknown> }
 >(`mutation CreateRule($input: AlertRuleInput!) {
-  createAlertRule(input: $input) { __typename ... on MutationCreateAlertRuleSuccess { data { id name openAlertCount } } ${ERROR_FIELDS} }
+  createAlertRule(input: $input) { __typename ... on MutationCreateAlertRuleSuccess { data { id name openAlertCount teams includeNoTeam } } ${ERROR_FIELDS} }
 }`);
 
 const Alerts = gql<
@@ -220,6 +228,39 @@ describe("alert rules over GraphQL", () => {
       "mutation($id: ID!) { setAlertRuleEnabled(id: $id, enabled: false) { __typename } }",
     );
     await server.request(Disable, { id: ruleId });
+  });
+
+  it("a rule can name the devices in no team, alone or beside a team", async () => {
+    const byTeam = await server.app.db.prisma.device.groupBy({
+      by: ["teamName"],
+      where: { status: { in: ANY_PROBLEM as never } },
+      _count: { _all: true },
+    });
+    const none = byTeam.find((g) => g.teamName === null)?._count._all ?? 0;
+    const team = byTeam.find((g) => g.teamName !== null && g._count._all > 0);
+    if (!team?.teamName || none === 0) throw new Error("the fleet needs problem devices in a team and in none");
+    const Disable = gql<{ setAlertRuleEnabled: { __typename: string } }, { id: string }>(
+      "mutation($id: ID!) { setAlertRuleEnabled(id: $id, enabled: false) { __typename } }",
+    );
+    const alone = await server.request(CreateRule, {
+      input: { name: "Problems outside teams", severity: "LOW", statuses: ANY_PROBLEM, includeNoTeam: true },
+    });
+    expect(alone.createAlertRule).toMatchObject({ data: { openAlertCount: none, teams: [], includeNoTeam: true } });
+    const aloneId = alone.createAlertRule.data?.id as string;
+    const opened = await server.app.db.prisma.alert.findMany({ where: { ruleId: aloneId }, include: { device: true } });
+    expect(opened.every((a) => a.device.teamName === null)).toBe(true);
+    const beside = await server.request(CreateRule, {
+      input: {
+        name: `${team.teamName} or no team`,
+        severity: "LOW",
+        statuses: ANY_PROBLEM,
+        teams: [team.teamName],
+        includeNoTeam: true,
+      },
+    });
+    expect(beside.createAlertRule).toMatchObject({ data: { openAlertCount: none + team._count._all } });
+    await server.request(Disable, { id: aloneId });
+    await server.request(Disable, { id: beside.createAlertRule.data?.id as string });
   });
 
   it("refuses bad triage input with typed errors and changes nothing", async () => {

@@ -12,6 +12,7 @@ const offline7d = {
   statuses: ["OFFLINE" as const],
   platforms: [] as string[],
   teams: [] as string[],
+  includeNoTeam: false,
   gracePeriodHours: 168,
 };
 const macMdm = {
@@ -21,9 +22,12 @@ const macMdm = {
   statuses: ["MDM_PROFILE_MISSING" as const, "PARTIALLY_ENROLLED" as const],
   platforms: ["darwin"],
   teams: [] as string[],
+  includeNoTeam: false,
   gracePeriodHours: 0,
 };
 const engineeringOffline = { ...offline7d, id: "r-eng", teams: ["Engineering", "Servers"], gracePeriodHours: 0 };
+const noTeamOffline = { ...offline7d, id: "r-none", includeNoTeam: true, gracePeriodHours: 0 };
+const serversOrNoTeam = { ...engineeringOffline, id: "r-servers-none", teams: ["Servers"], includeNoTeam: true };
 
 describe("breaksRule", () => {
   it.each([
@@ -63,6 +67,26 @@ describe("breaksRule", () => {
       "team names are exact",
       engineeringOffline,
       { status: "OFFLINE", platform: "ubuntu", since: 1, team: "engineering" },
+      false,
+    ],
+    ["no team only: a device in none", noTeamOffline, { status: "OFFLINE", platform: "ubuntu", since: 1 }, true],
+    [
+      "no team only: a device in a team",
+      noTeamOffline,
+      { status: "OFFLINE", platform: "ubuntu", since: 1, team: "Servers" },
+      false,
+    ],
+    ["a team or none: in none", serversOrNoTeam, { status: "OFFLINE", platform: "ubuntu", since: 1 }, true],
+    [
+      "a team or none: in the team",
+      serversOrNoTeam,
+      { status: "OFFLINE", platform: "ubuntu", since: 1, team: "Servers" },
+      true,
+    ],
+    [
+      "a team or none: in another team",
+      serversOrNoTeam,
+      { status: "OFFLINE", platform: "ubuntu", since: 1, team: "Engineering" },
       false,
     ],
     [

@@ -390,7 +390,7 @@ async function insertMessages(tx: SqlConnection, messages: OutgoingMessage[], no
 
 async function loadRules(conn: SqlConnection): Promise<RuleRow[]> {
   return conn.query<RuleRow & Record<string, unknown>>(
-    `SELECT id, name, enabled, severity::text, statuses::text[] AS statuses, platforms, COALESCE(teams, '{}') AS teams, "gracePeriodHours",
+    `SELECT id, name, enabled, severity::text, statuses::text[] AS statuses, platforms, COALESCE(teams, '{}') AS teams, "includeNoTeam", "gracePeriodHours",
             "adminNotification"::text AS "adminNotification", "adminEmails", "remindEmployee"
        FROM "AlertRule"`,
   );

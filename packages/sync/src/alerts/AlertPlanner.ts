@@ -15,8 +15,10 @@ export interface PlannedRule {
   statuses: readonly EnrollmentStatus[];
   /** Lower case; empty matches every platform. */
   platforms: readonly string[];
-  /** Fleet team names; empty matches every team, and the devices in none. */
+  /** Fleet team names; empty (and includeNoTeam false) matches every team, and the devices in none. */
   teams: readonly string[];
+  /** The devices in no team match too; alone, only they do. */
+  includeNoTeam: boolean;
   gracePeriodHours: number;
 }
 
@@ -50,8 +52,14 @@ export function breaksRule(rule: PlannedRule, device: PlannedDevice, now: Date):
   if (!rule.enabled) return false;
   if (!rule.statuses.includes(device.status)) return false;
   if (rule.platforms.length > 0 && !rule.platforms.includes(device.platform.toLowerCase())) return false;
-  if (rule.teams.length > 0 && (device.teamName === null || !rule.teams.includes(device.teamName))) return false;
+  if (!inRuleTeams(rule, device.teamName)) return false;
   return now.getTime() - device.statusSince.getTime() >= rule.gracePeriodHours * HOUR_MS;
+}
+
+/** Whether a device in `teamName` (null: no team) is in the rule's teams; a rule naming none is fleet-wide. */
+export function inRuleTeams(rule: Pick<PlannedRule, "teams" | "includeNoTeam">, teamName: string | null): boolean {
+  if (rule.teams.length === 0 && !rule.includeNoTeam) return true;
+  return teamName === null ? rule.includeNoTeam : rule.teams.includes(teamName);
 }
 
 export function alertKey(ruleId: string, deviceId: string): string {

@@ -69,6 +69,7 @@ const alertRuleFields = z.strictObject({
     )
     .transform((list) => [...new Set(list)])
     .pipe(z.array(z.string()).max(50, { error: "teams can name at most 50 teams" })),
+  includeNoTeam: z.boolean({ error: "includeNoTeam must be true or false" }),
   gracePeriodHours: z
     .number({ error: "gracePeriodHours must be a whole number of hours" })
     .int({ error: "gracePeriodHours must be a whole number of hours" })
@@ -106,6 +107,7 @@ export const NEW_RULE_DEFAULTS: Omit<AlertRuleDefinition, "name" | "severity" | 
   enabled: true,
   platforms: [],
   teams: [],
+  includeNoTeam: false,
   gracePeriodHours: 0,
   adminNotification: "NONE",
   adminEmails: [],

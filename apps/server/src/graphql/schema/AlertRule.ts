@@ -9,7 +9,7 @@ import { isUuid } from "./SyncRun.ts";
 
 builder.prismaObject("AlertRule", {
   description:
-    "What counts as a violation: a device in one of `statuses` (on one of `platforms` and in one of `teams`, when given) for at least `gracePeriodHours`.",
+    "What counts as a violation: a device in one of `statuses` (on one of `platforms` and in one of `teams` or in no team with `includeNoTeam`, when given) for at least `gracePeriodHours`.",
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
@@ -18,7 +18,10 @@ builder.prismaObject("AlertRule", {
     statuses: t.expose("statuses", { type: [EnrollmentStatusEnum] }),
     platforms: t.exposeStringList("platforms", { description: "Fleet platforms; empty matches every platform." }),
     teams: t.exposeStringList("teams", {
-      description: "Fleet team names; empty matches every team (and the devices in none).",
+      description: "Fleet team names; empty (and `includeNoTeam` false) matches every team and the devices in none.",
+    }),
+    includeNoTeam: t.exposeBoolean("includeNoTeam", {
+      description: "The devices in no team break the rule too; with no `teams`, only they do.",
     }),
     gracePeriodHours: t.exposeInt("gracePeriodHours", {
       description: "Minimum time in the status before an alert opens.",
@@ -47,6 +50,7 @@ const AlertRuleInput = builder.inputType("AlertRuleInput", {
     statuses: t.field({ type: [EnrollmentStatusEnum], required: false }),
     platforms: t.stringList({ required: false }),
     teams: t.stringList({ required: false }),
+    includeNoTeam: t.boolean({ required: false }),
     gracePeriodHours: t.int({ required: false }),
     adminNotification: t.field({ type: AdminNotificationEnum, required: false }),
     adminEmails: t.stringList({ required: false }),
@@ -192,6 +196,7 @@ function definitionOf(rule: {
   statuses: string[];
   platforms: string[];
   teams: string[];
+  includeNoTeam: boolean;
   gracePeriodHours: number;
   adminNotification: AlertRuleDefinition["adminNotification"];
   adminEmails: string[];
@@ -205,6 +210,7 @@ function definitionOf(rule: {
     statuses: rule.statuses as AlertRuleDefinition["statuses"],
     platforms: rule.platforms as AlertRuleDefinition["platforms"],
     teams: rule.teams,
+    includeNoTeam: rule.includeNoTeam,
     gracePeriodHours: rule.gracePeriodHours,
     adminNotification: rule.adminNotification,
     adminEmails: rule.adminEmails,

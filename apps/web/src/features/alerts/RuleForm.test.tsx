@@ -61,13 +61,31 @@ describe("RuleForm", () => {
     expect(
       within(teams)
         .getAllByRole("checkbox")
-        .map((c) => (c as HTMLInputElement).value),
-    ).toEqual(["Engineering", "Workstations"]);
+        .map((c) => c.closest("label")?.textContent),
+    ).toEqual(["Engineering", "Workstations", "No team"]);
     fireEvent.input(form.field("Name"), { target: { value: "Engineering offline" } });
     fireEvent.click(form.field("Offline"));
     fireEvent.click(within(teams).getByLabelText("Engineering"));
     form.save();
     await waitFor(() => expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ teams: ["Engineering"] })));
+  });
+
+  it("can choose the devices in no team, beside a team or alone", async () => {
+    const onSave = vi.fn(async (): Promise<RuleSaveOutcome> => ({ ok: false, message: "not saved", fieldErrors: [] }));
+    const form = setup(onSave, ["Engineering"]);
+    const teams = body().getByRole("group", { name: "Teams" });
+    fireEvent.input(form.field("Name"), { target: { value: "Unassigned offline" } });
+    fireEvent.click(form.field("Offline"));
+    fireEvent.click(within(teams).getByLabelText("No team"));
+    form.save();
+    await waitFor(() =>
+      expect(onSave).toHaveBeenLastCalledWith(expect.objectContaining({ teams: [], includeNoTeam: true })),
+    );
+    fireEvent.click(within(teams).getByLabelText("Engineering"));
+    form.save();
+    await waitFor(() =>
+      expect(onSave).toHaveBeenLastCalledWith(expect.objectContaining({ teams: ["Engineering"], includeNoTeam: true })),
+    );
   });
 
   it("shows no team choice for a fleet without teams", () => {
@@ -84,6 +102,7 @@ describe("RuleForm", () => {
       statuses: ["OFFLINE" as const],
       platforms: [],
       teams: ["Old lab"],
+      includeNoTeam: false,
       gracePeriodHours: 0,
       adminNotification: "NONE" as const,
       adminEmails: [],

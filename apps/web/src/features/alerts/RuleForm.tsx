@@ -28,6 +28,7 @@ const FORM_FIELDS = [
   "statuses",
   "platforms",
   "teams",
+  "includeNoTeam",
   "gracePeriodHours",
   "adminNotification",
   "adminEmails",
@@ -119,6 +120,8 @@ export function RuleForm(props: {
     choices: readonly string[];
     label(value: string): string;
     help: string;
+    /** A choice that is not a list item, after the others (the teams' "No team"). */
+    extra?: JSX.Element;
   }) => (
     <fieldset
       class="form-field choice-group"
@@ -141,6 +144,7 @@ export function RuleForm(props: {
           </label>
         )}
       </For>
+      {p.extra}
       <p id={`${id(p.field)}-help`} class="help">
         {p.help}
       </p>
@@ -224,6 +228,17 @@ export function RuleForm(props: {
             choices={teamChoices()}
             label={(team) => team}
             help="None checked: every team, and the devices in none."
+            extra={
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="includeNoTeam"
+                  checked={draft().includeNoTeam}
+                  onChange={(e) => update("includeNoTeam", e.currentTarget.checked)}
+                />
+                <em>No team</em>
+              </label>
+            }
           />
         </Show>
         <div class="form-field" classList={{ invalid: !!errorFor("gracePeriodHours") }}>

@@ -193,7 +193,9 @@ export default function RulesPage() {
                         {rule.statuses.map((s) => STATUS_INFO[s].label).join(", ")}
                         <div class="muted small">
                           {rule.platforms.length ? rule.platforms.map(platformLabel).join(", ") : "Every platform"} ·{" "}
-                          {rule.teams.length ? `${rule.teams.join(", ")} · ` : ""}
+                          {rule.teams.length || rule.includeNoTeam
+                            ? `${[...rule.teams, ...(rule.includeNoTeam ? ["No team"] : [])].join(", ")} · `
+                            : ""}
                           {rule.gracePeriodHours > 0
                             ? `for ${formatGracePeriod(rule.gracePeriodHours)}`
                             : formatGracePeriod(rule.gracePeriodHours)}

@@ -148,6 +148,8 @@ export interface AlertRule {
   statuses: EnrollmentStatus[];
   platforms: string[];
   teams: string[];
+  /** The devices in no team break the rule too (with no `teams`: only they do). */
+  includeNoTeam: boolean;
   gracePeriodHours: number;
   adminNotification: AdminNotification;
   adminEmails: string[];
@@ -164,6 +166,7 @@ export interface AlertRuleInput {
   statuses?: EnrollmentStatus[];
   platforms?: string[];
   teams?: string[];
+  includeNoTeam?: boolean;
   gracePeriodHours?: number;
   adminNotification?: AdminNotification;
   adminEmails?: string[];
@@ -171,7 +174,7 @@ export interface AlertRuleInput {
   notifyWebhooks?: boolean;
 }
 
-const RULE_FIELDS = `id name enabled severity statuses platforms teams gracePeriodHours adminNotification adminEmails
+const RULE_FIELDS = `id name enabled severity statuses platforms teams includeNoTeam gracePeriodHours adminNotification adminEmails
   remindEmployee notifyWebhooks openAlertCount`;
 
 export const AlertRulesQuery = gql<{ alertRules: AlertRule[] }, Record<string, never>>(

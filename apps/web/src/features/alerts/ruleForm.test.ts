@@ -77,6 +77,7 @@ describe("validateRuleDraft", () => {
       statuses: ["MDM_PROFILE_MISSING"],
       platforms: ["darwin"],
       teams: ["Engineering"],
+      includeNoTeam: true,
       gracePeriodHours: 0,
       adminNotification: "IMMEDIATE",
       adminEmails: ["it@example.com", "ops@example.com"],
@@ -85,7 +86,7 @@ describe("validateRuleDraft", () => {
       openAlertCount: 3,
     });
     expect(draft.adminEmails).toBe("it@example.com, ops@example.com");
-    expect(validateRuleDraft(draft).input.teams).toEqual(["Engineering"]);
+    expect(validateRuleDraft(draft).input).toMatchObject({ teams: ["Engineering"], includeNoTeam: true });
     expect(validateRuleDraft(draft).errors).toEqual([]);
   });
 });

@@ -10,8 +10,10 @@ export interface RuleDraft {
   statuses: EnrollmentStatus[];
   /** Empty means every platform. */
   platforms: string[];
-  /** Fleet team names; empty means every team. */
+  /** Fleet team names; empty (and no includeNoTeam) means every team. */
   teams: string[];
+  /** The devices in no team too; alone, only they. */
+  includeNoTeam: boolean;
   gracePeriodHours: string;
   adminNotification: AdminNotification;
   /** Addresses separated by commas, spaces or new lines. */
@@ -36,6 +38,7 @@ export function emptyDraft(): RuleDraft {
     statuses: [],
     platforms: [],
     teams: [],
+    includeNoTeam: false,
     gracePeriodHours: "0",
     adminNotification: "NONE",
     adminEmails: "",
@@ -52,6 +55,7 @@ export function draftOfRule(rule: AlertRule): RuleDraft {
     statuses: [...rule.statuses],
     platforms: [...rule.platforms],
     teams: [...rule.teams],
+    includeNoTeam: rule.includeNoTeam,
     gracePeriodHours: String(rule.gracePeriodHours),
     adminNotification: rule.adminNotification,
     adminEmails: rule.adminEmails.join(", "),
@@ -112,6 +116,7 @@ export function validateRuleDraft(draft: RuleDraft): { input: AlertRuleInput; er
       statuses: [...draft.statuses],
       platforms: [...draft.platforms],
       teams: [...draft.teams],
+      includeNoTeam: draft.includeNoTeam,
       gracePeriodHours: grace,
       adminNotification: draft.adminNotification,
       adminEmails: emails,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "AlertRule" ADD COLUMN     "includeNoTeam" BOOLEAN NOT NULL DEFAULT false;
