@@ -14,6 +14,7 @@ import {
   parseHostDetailTimes,
   parseListHostTimes,
 } from "./FleetSchemas.ts";
+import { parseHostListJson } from "./HostListJson.ts";
 import { jsonTextFromUtf8 } from "./JsonText.ts";
 
 export type FleetFetchErrorKind = "auth" | "http" | "timeout" | "network" | "malformed" | "not_found";
@@ -124,7 +125,7 @@ export class FleetClient {
       let next: Promise<{ path: string; bytes: Uint8Array }> | null = fetchPage(after);
       while (next) {
         const { path, bytes }: { path: string; bytes: Uint8Array } = await next;
-        const body = parseJsonBody(path, bytes);
+        const body = parseJsonBody(path, bytes, parseHostListJson);
         const rawHosts: unknown = (body as { hosts?: unknown }).hosts;
         const lastRaw = Array.isArray(rawHosts) ? (rawHosts.at(-1) as { id?: unknown } | undefined)?.id : undefined;
         next =
@@ -434,10 +435,13 @@ function parseRetryAfter(header: string | null): number | undefined {
 }
 
 /** A response body as JSON; a body that is not JSON is a malformed response. */
-function parseJsonBody(path: string, bytes: Uint8Array): unknown {
-  const text = jsonTextFromUtf8(bytes);
+function parseJsonBody(
+  path: string,
+  bytes: Uint8Array,
+  parse: (body: Uint8Array) => unknown = (body) => JSON.parse(jsonTextFromUtf8(body)),
+): unknown {
   try {
-    return JSON.parse(text);
+    return parse(bytes);
   } catch {
     throw new FleetFetchError("malformed", `Fleet sent a response that is not JSON for GET ${stripQuery(path)}.`);
   }
