@@ -15,9 +15,14 @@ export class DeviceStateLoader {
   private waiters: { throughHostId: number; resolve: () => void }[] = [];
   private readonly loading: Promise<void>;
 
+  /**
+   * 2,000 states are ~110 KB of JSON text: a chunk's text stays under V8's large-object size
+   * (128 KB), whose fresh mapping per string cost a re-sync ~35 ms at 10,000 a chunk (see
+   * HostListJson).
+   */
   constructor(
     private readonly db: Database,
-    private readonly chunkSize = 10_000,
+    private readonly chunkSize = 2_000,
   ) {
     this.loading = this.load().catch((error: unknown) => {
       this.failure = { error };
