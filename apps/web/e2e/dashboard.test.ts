@@ -310,6 +310,28 @@ describe("dashboard", () => {
     }
   });
 
+  it("follows a device a sync moved to another team without a status change, without a reload", async () => {
+    await page.goto(proxy.url);
+    await page.getByTestId("team-health").waitFor();
+    const { prisma } = server.app.db;
+    const device = await prisma.device.findFirstOrThrow({ where: { teamName: { not: null } } });
+    const teams = await prisma.device.groupBy({ by: ["teamName"], _count: { _all: true } });
+    const to = teams.find((t) => t.teamName !== null && t.teamName !== device.teamName);
+    if (!to?.teamName) throw new Error("fewer than two teams");
+    const totalCell = page.locator(`[data-testid=team-row][data-team="${to.teamName}"] td`).first();
+    await expect.poll(() => totalCell.textContent()).toBe(String(to._count._all));
+    // As a sync writes a team change read from Fleet: the stored hash still matches Fleet's data,
+    // so the sync keeps it; no status changes, so no status event and the same fleet summary.
+    await prisma.device.update({ where: { id: device.id }, data: { teamName: to.teamName } });
+    try {
+      await server.request(SyncNow);
+      await expect.poll(() => totalCell.textContent(), { timeout: 10_000 }).toBe(String(to._count._all + 1));
+    } finally {
+      await prisma.device.update({ where: { id: device.id }, data: { teamName: device.teamName } });
+      await server.request(SyncNow);
+    }
+  });
+
   it("saves a setting, and shows an invalid one's error next to its field", async () => {
     await page.goto(`${proxy.url}/settings`);
     const interval = page.getByLabel("Sync with Fleet every");

@@ -9,7 +9,8 @@ import { teamDevicesHref, teamHealthRows } from "./teamHealth.ts";
 /**
  * Enrolment by Fleet team, least enrolled first; each count opens the team's devices in that status.
  * It reloads when the live status summary changes (at most 4 times a second, coalesced by the
- * server) or events arrive; the server computes it once per change for every dashboard.
+ * server), events arrive or a sync run finishes; the server computes it once per change for every
+ * dashboard.
  */
 export function TeamHealth() {
   const { live, data } = useApp();
@@ -22,6 +23,10 @@ export function TeamHealth() {
     if (ticket === asked && result.data) setSummaries(result.data.teamSummaries);
   };
   createEffect(on(data.summary, () => void load()));
+  // A sync can move devices between teams without a status event (the fleet's summary unchanged):
+  // each finished run reads the table again.
+  const lastFinishedRun = () => data.syncRuns().find((run) => run.finishedAt !== null)?.id;
+  createEffect(on(lastFinishedRun, () => void load(), { defer: true }));
   // Opposite transitions in two teams leave the fleet's summary as it was, so events reload it too
   // (once per burst).
   let timer: ReturnType<typeof setTimeout> | undefined;
