@@ -1,4 +1,6 @@
+import type { AlertEvent } from "@enrollwatch/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertEventStream } from "../src/live/alertEventStream.ts";
 import { gql, readSse, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
 
 let server: TestServer;
@@ -283,6 +285,42 @@ describe("alert rules over GraphQL", () => {
     });
     const viewer = await server.raw(Acknowledge, { id: alert.id }, viewerToken);
     expect(viewer.body.data?.acknowledgeAlert.__typename).toBe("ForbiddenError");
+  });
+
+  it("a rule deleted while its events are on their way: they arrive whole, and no subscriber gets an error", async () => {
+    const DeleteRule = gql<{ deleteAlertRule: { __typename: string } }, { id: string }>(
+      "mutation($id: ID!) { deleteAlertRule(id: $id) { __typename } }",
+    );
+    const head = (await server.app.db.prisma.alertEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
+    const live = server.wsClient().iterate<AlertEventPayload>({ query: ALERT_EVENTS });
+    await new Promise((r) => setTimeout(r, 200));
+    const { createAlertRule } = await server.request(CreateRule, {
+      input: { name: "Short-lived", severity: "LOW", statuses: ANY_PROBLEM },
+    });
+    const opened = createAlertRule.data?.openAlertCount ?? 0;
+    expect(opened).toBeGreaterThan(1);
+    expect((await take(live, opened)).every((e) => e.data?.alerts.alert.rule.name === "Short-lived")).toBe(true);
+
+    // A subscriber that has read the rule's events but not been sent them all yet (a slow client).
+    const replay = alertEventStream(server.app.services.pubsub, head, {
+      include: { alert: { include: { rule: true } } },
+    })[Symbol.asyncIterator]();
+    const first = await replay.next();
+    const deleted = await server.request(DeleteRule, { id: createAlertRule.data?.id as string });
+    expect(deleted.deleteAlertRule.__typename).toBe("MutationDeleteAlertRuleSuccess");
+    expect(await server.app.db.prisma.alertEvent.count({ where: { seq: { gt: head } } })).toBe(0);
+    const rest = await take(replay, opened - 1, 2_000);
+    await replay.return?.();
+    // Read before the deletion, they are sent as they were, with their alert and rule.
+    const events = [first.value, ...rest] as (AlertEvent & { alert: { rule: { name: string } } })[];
+    expect(events.map((e) => [e.kind, e.alert.rule.name])).toEqual(Array(opened).fill(["OPENED", "Short-lived"]));
+
+    // The live subscriber heard the deletion's RESOLVED events whole, or none of them: never an error.
+    const after = await take(live, opened, 1_500);
+    await live.return?.();
+    expect(after.filter((e) => e.errors !== undefined)).toEqual([]);
+    for (const e of after)
+      expect(e.data?.alerts).toMatchObject({ kind: "RESOLVED", alert: { rule: { name: "Short-lived" } } });
   });
 });
 

@@ -1,9 +1,12 @@
-import type { AlertEvent } from "@enrollwatch/db";
+import type { AlertEvent, Prisma } from "@enrollwatch/db";
 import { Repeater } from "graphql-yoga";
 import { prisma } from "../db.ts";
 import type { EnrollwatchPubSub } from "../pubsub.ts";
 
 const PAGE = 500;
+
+/** What a subscriber selects of each event (its alert, the alert's device...), as Prisma loads it. */
+export type AlertEventSelection = Pick<Prisma.AlertEventFindManyArgs, "select" | "include">;
 
 /**
  * One subscriber's alert events: those after `afterSeq` from the database, then each batch a signal
@@ -11,8 +14,16 @@ const PAGE = 500;
  * read, so nothing committed in between is missed; writers commit in seq order (AlertEventLog), so
  * reading "after the last seq seen" never skips one. Alerts are few: a read per signal is cheap.
  * A Repeater, so a client that leaves is let go at once, not at the next signal.
+ *
+ * Each batch is read with everything the subscriber selects, in one snapshot: the events of a rule
+ * being deleted are either read whole or not at all (deleting a rule deletes its alert history),
+ * where reading an event's alert later, when it is sent, failed for each event already gone.
  */
-export function alertEventStream(pubsub: EnrollwatchPubSub, afterSeq: bigint | null): AsyncIterable<AlertEvent> {
+export function alertEventStream(
+  pubsub: EnrollwatchPubSub,
+  afterSeq: bigint | null,
+  selection: AlertEventSelection,
+): AsyncIterable<AlertEvent> {
   return new Repeater<AlertEvent>(async (push, stop) => {
     const signals = pubsub.subscribe("alerts");
     let stopped = false;
@@ -23,11 +34,18 @@ export function alertEventStream(pubsub: EnrollwatchPubSub, afterSeq: bigint | n
     let last = afterSeq ?? (await prisma.alertEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
     const drain = async () => {
       while (!stopped) {
-        const events = await prisma.alertEvent.findMany({
-          where: { seq: { gt: last } },
-          orderBy: { seq: "asc" },
-          take: PAGE,
-        });
+        // Prisma reads each relation with a query of its own: one snapshot for all of them, or an
+        // event read before a rule's deletion could find its alert already gone.
+        const events: AlertEvent[] = await prisma.$transaction(
+          (tx) =>
+            tx.alertEvent.findMany({
+              ...selection,
+              where: { seq: { gt: last } },
+              orderBy: { seq: "asc" },
+              take: PAGE,
+            }),
+          { isolationLevel: "RepeatableRead" },
+        );
         for (const event of events) {
           last = event.seq;
           await push(event);

@@ -1,6 +1,7 @@
-import type { Prisma } from "@enrollwatch/db";
+import type { AlertEvent, Prisma } from "@enrollwatch/db";
+import { queryFromInfo } from "@pothos/plugin-prisma";
 import { prisma } from "../../db.ts";
-import { alertEventStream } from "../../live/alertEventStream.ts";
+import { type AlertEventSelection, alertEventStream } from "../../live/alertEventStream.ts";
 import { builder } from "../builder.ts";
 import { deviceIdFrom } from "./DeviceActions.ts";
 import { AlertEventKindEnum, AlertSeverityEnum, AlertStateEnum, EnrollmentStatusEnum } from "./enums.ts";
@@ -212,8 +213,15 @@ builder.subscriptionField("alerts", (t) =>
     description:
       "Every alert event after `afterSeq` (replayed in seq order), then live ones, with no gap. Without `afterSeq`, live events only. Reconnect with the last seq you received to resume.",
     args: { afterSeq: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => alertEventStream(ctx.services.pubsub, parseSeq(args.afterSeq, "afterSeq")),
-    resolve: (query, event) =>
-      prisma.alertEvent.findUniqueOrThrow({ ...query, where: { seq: (event as { seq: bigint }).seq } }),
+    // The stream reads each batch with the subscriber's selection (queryFromInfo), so an event
+    // arrives loaded and whole: read again when sent, an event of a rule deleted meanwhile failed.
+    subscribe: (_root, args, ctx, info) =>
+      alertEventStream(
+        ctx.services.pubsub,
+        parseSeq(args.afterSeq, "afterSeq"),
+        // The selection always reads `seq`, which the stream orders and resumes by.
+        queryFromInfo({ context: ctx, info, typeName: "AlertEvent", select: { seq: true } }) as AlertEventSelection,
+      ),
+    resolve: (_query, event) => event as AlertEvent,
   }),
 );
