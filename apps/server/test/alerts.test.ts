@@ -265,6 +265,42 @@ describe("alert rules over GraphQL", () => {
     await server.request(Disable, { id: beside.createAlertRule.data?.id as string });
   });
 
+  it("a device an employee's check again finds in another team breaks (and leaves) that team's rule at once", async () => {
+    const sim = server.app.runtime.sim;
+    if (!sim) throw new Error("the test server runs the built-in simulator");
+    const device = await server.app.db.prisma.device.findFirstOrThrow({
+      where: { status: { in: ANY_PROBLEM as never }, teamName: { not: "Servers" } },
+    });
+    const { createAlertRule } = await server.request(CreateRule, {
+      input: { name: "Server problems", severity: "HIGH", statuses: ANY_PROBLEM, teams: ["Servers"] },
+    });
+    const ruleId = createAlertRule.data?.id as string;
+    const openAlert = () =>
+      server.app.db.prisma.alert.count({ where: { ruleId, deviceId: device.id, state: { not: "RESOLVED" } } });
+    expect(await openAlert()).toBe(0);
+    const home = sim.model.profile(device.fleetHostId);
+    const teamBack = home?.teamId && home.teamName ? { id: home.teamId, name: home.teamName } : null;
+    try {
+      // Moved in Fleet; the status stays what it was, so no status event comes of it.
+      sim.model.transfer(device.fleetHostId, { id: 5, name: "Servers" });
+      const checked = await server.app.runtime.scheduler.checkDevice(device.fleetHostId);
+      expect(checked).toMatchObject({ ran: true, status: device.status, changed: false, written: true });
+      // No evaluation tick in between: the check itself evaluated the rules.
+      expect(await openAlert()).toBe(1);
+      sim.model.transfer(device.fleetHostId, teamBack);
+      await server.app.runtime.scheduler.checkDevice(device.fleetHostId);
+      expect(await openAlert()).toBe(0);
+    } finally {
+      sim.model.transfer(device.fleetHostId, teamBack);
+      await server.request(
+        gql<{ setAlertRuleEnabled: { __typename: string } }, { id: string }>(
+          "mutation($id: ID!) { setAlertRuleEnabled(id: $id, enabled: false) { __typename } }",
+        ),
+        { id: ruleId },
+      );
+    }
+  });
+
   it("refuses bad triage input with typed errors and changes nothing", async () => {
     const missing = await server.request(Acknowledge, { id: "00000000-0000-4000-8000-000000000000" });
     expect(missing.acknowledgeAlert).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });

@@ -87,7 +87,8 @@ interface HostOverride extends Situation {
 }
 
 interface HostRecord {
-  readonly profile: HostProfile;
+  /** Replaced, never edited, when the host moves to another team (transfer). */
+  profile: HostProfile;
   readonly timeline: HostTimeline;
   override: HostOverride | null;
   refetchRequestedAt: number | null;
@@ -453,6 +454,19 @@ export class FleetModel {
     const t = this.now();
     record.refetchRequestedAt = t;
     if (agentRunning(record.profile, this.situationAt(record, t))) record.refetchedAt = t;
+    return true;
+  }
+
+  /**
+   * POST /hosts/transfer: the host moves to the team (null: no team), as an admin does in Fleet;
+   * nothing else about it changes. Returns false for an unknown host.
+   */
+  transfer(hostId: number, team: { id: number; name: string } | null): boolean {
+    const record = this.byId.get(hostId);
+    if (!record) return false;
+    record.profile = { ...record.profile, teamId: team?.id ?? null, teamName: team?.name ?? null };
+    // The cached list bytes hold the team: built again, from the new profile, when next served.
+    record.json = null;
     return true;
   }
 

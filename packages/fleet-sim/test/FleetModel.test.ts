@@ -226,6 +226,23 @@ describe("test levers", () => {
     expect(model.size).toBe(22);
   });
 
+  it("transfer moves a host to another team or to none: its list item, team filters and details follow", () => {
+    const { model } = frozenModel(50);
+    const id = model.hostIds().find((h) => model.profile(h)?.teamId === 1);
+    if (id === undefined) throw new Error("no host in Workstations");
+    const before = model.get(id, { deviceMapping: true });
+    const inTeam = (teamId: number) => model.list({ teamId }, { page: 0, perPage: 1000 }).map((h) => h.id);
+    expect(model.transfer(id, { id: 2, name: "Engineering" })).toBe(true);
+    expect(model.get(id, { deviceMapping: true })).toEqual({ ...before, team_id: 2, team_name: "Engineering" });
+    expect(model.detail(id)).toMatchObject({ team_id: 2, team_name: "Engineering" });
+    expect(inTeam(2)).toContain(id);
+    expect(inTeam(1)).not.toContain(id);
+    model.transfer(id, null);
+    expect(model.get(id)).toMatchObject({ team_id: null, team_name: null });
+    expect(inTeam(0)).toContain(id);
+    expect(model.transfer(999_999, null)).toBe(false);
+  });
+
   it("mutate(fraction) changes exactly that share of hosts, deterministically, and nothing else", () => {
     const a = frozenModel(1000, 11);
     const b = frozenModel(1000, 11);

@@ -45,6 +45,6 @@ export { type SendRemediationResult, sendRemediationMessage } from "./messages/R
 export * from "./settings/index.ts";
 export { loadSettings, type SettingsUpdateResult, updateSettings } from "./settings/SettingsStore.ts";
 export { lockStatusEventWritersWithPrisma } from "./sync/EventOrdering.ts";
-export { SyncRunner, type SyncRunnerOptions, type SyncRunResult } from "./sync/SyncRunner.ts";
+export { type DeviceCheckResult, SyncRunner, type SyncRunnerOptions, type SyncRunResult } from "./sync/SyncRunner.ts";
 export { type SyncAttempt, SyncScheduler } from "./sync/SyncScheduler.ts";
 export { type UnenrolledBy, UnenrollmentService, type UnenrollOutcome } from "./sync/UnenrollmentService.ts";

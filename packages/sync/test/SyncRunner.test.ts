@@ -247,7 +247,7 @@ describe.each(DATABASE_KINDS)("SyncRunner on %s", (kind) => {
       h.t.db.connect = connect;
     }
     expect(adminActed).toBe(true);
-    expect(answer).toEqual({ status: "UNENROLLED", changed: false });
+    expect(answer).toEqual({ status: "UNENROLLED", changed: false, written: false });
     // The admin's change stands as they wrote it: the facts fetched before it are not written over it.
     const unenrolled = await prisma.device.findUniqueOrThrow({ where: { id: target.id } });
     expect(unenrolled).toMatchObject({ status: "UNENROLLED", purgedBy: "ADMIN", snapshotHash: null });

@@ -42,6 +42,16 @@ export interface SyncRunnerOptions {
   now?: () => Date;
 }
 
+/** What re-checking one device did (the employee's "check again"). */
+export interface DeviceCheckResult {
+  /** The status the device holds afterwards. */
+  status: string;
+  /** Its status changed (a transition was recorded). */
+  changed: boolean;
+  /** Its row was rewritten: a transition, or other facts alert rules read (a new team, platform). */
+  written: boolean;
+}
+
 export interface SyncRunResult {
   id: string;
   state: "SUCCEEDED" | "FAILED" | "AWAITING_CONFIRMATION";
@@ -133,7 +143,7 @@ export class SyncRunner {
    * the write is dropped (see upsertDevicesSql), their change stands, and that is the answer; the
    * facts fetched before their change are not written over it (the next sync decides again).
    */
-  async syncDevice(fleetHostId: number): Promise<{ status: string; changed: boolean } | null> {
+  async syncDevice(fleetHostId: number): Promise<DeviceCheckResult | null> {
     const { db, fleet, publisher } = this.options;
     const engineSettings = toEngineSettings(await loadSettings(db.prisma));
     let record: FleetHostRecord;
@@ -147,13 +157,13 @@ export class SyncRunner {
     return db.withConnection(async (conn) => {
       const [previous] = await loadDeviceStates(conn, { fleetHostId });
       const write = this.diff(record, previous, engineSettings, now);
-      if (!write) return { status: previous?.status ?? "ENROLLED", changed: false };
+      if (!write) return { status: previous?.status ?? "ENROLLED", changed: false, written: false };
       await upsertOwners(conn, [write]);
       const result = await writeDeviceBatch(conn, [write], null, now);
       if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
-      if (result.written > 0) return { status: write.status, changed: isTransition(write) };
+      if (result.written > 0) return { status: write.status, changed: isTransition(write), written: true };
       const [stored] = await loadDeviceStates(conn, { fleetHostId });
-      return stored ? { status: stored.status, changed: false } : null;
+      return stored ? { status: stored.status, changed: false, written: false } : null;
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Database, SqlConnection } from "@enrollwatch/db";
 import type { Logger } from "pino";
 import { loadSettings } from "../settings/SettingsStore.ts";
-import type { SyncRunner, SyncRunResult } from "./SyncRunner.ts";
+import type { DeviceCheckResult, SyncRunner, SyncRunResult } from "./SyncRunner.ts";
 
 /** Any fixed number; every instance uses the same one, so only one syncs at a time. */
 const SYNC_LOCK_KEY = 74_110_003;
@@ -64,7 +64,7 @@ export class SyncScheduler {
    */
   async checkDevice(
     fleetHostId: number,
-  ): Promise<{ ran: true; status: string; changed: boolean } | { ran: false; reason: string }> {
+  ): Promise<({ ran: true } & DeviceCheckResult) | { ran: false; reason: string }> {
     if (this.current || this.deviceCheck) return { ran: false, reason: "a sync is running and will check the device" };
     const check = this.checkDeviceLocked(fleetHostId);
     this.deviceCheck = check.catch(() => {});
@@ -77,12 +77,14 @@ export class SyncScheduler {
 
   private async checkDeviceLocked(
     fleetHostId: number,
-  ): Promise<{ ran: true; status: string; changed: boolean } | { ran: false; reason: string }> {
+  ): Promise<({ ran: true } & DeviceCheckResult) | { ran: false; reason: string }> {
     return this.db.withConnection(async (conn) => {
       if (!(await tryLock(conn))) return { ran: false, reason: "a sync is running and will check the device" };
       try {
         const result = await this.runner.syncDevice(fleetHostId);
-        if (result?.changed) await this.runAfterSync();
+        // Alert rules read the team and platform too: a device moved to another team without a
+        // status change can break (or stop breaking) a team's rule.
+        if (result?.written) await this.runAfterSync();
         return result ? { ran: true, ...result } : { ran: false, reason: "Fleet does not know this device any more" };
       } finally {
         await conn.query("SELECT pg_advisory_unlock($1)", [SYNC_LOCK_KEY]);
