@@ -265,6 +265,29 @@ describe("alert rules over GraphQL", () => {
     await server.request(Disable, { id: beside.createAlertRule.data?.id as string });
   });
 
+  it("a subscriber whose read waits behind a long transaction still gets its events", async () => {
+    const head = (await server.app.db.prisma.alertEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
+    const [last] = await server.app.db.prisma.alertEvent.findMany({ orderBy: { seq: "desc" }, take: 1 });
+    if (!last) throw new Error("no alert events yet");
+    const replay = alertEventStream(server.app.services.pubsub, head - 1n, {})[Symbol.asyncIterator]();
+    // PGlite has one connection: this holds it, as a sync's merge does, for longer than Prisma's
+    // default 2 s wait for a transaction.
+    let release = () => {};
+    const held = server.app.db.withConnection((conn) =>
+      conn.transaction(() => new Promise<void>((resolve) => (release = resolve))),
+    );
+    const timer = setTimeout(() => release(), 2_500);
+    try {
+      const first = await replay.next();
+      expect((first.value as AlertEvent).seq).toBe(last.seq);
+    } finally {
+      clearTimeout(timer);
+      release();
+      await held;
+      await replay.return?.();
+    }
+  });
+
   it("a device an employee's check again finds in another team breaks (and leaves) that team's rule at once", async () => {
     const sim = server.app.runtime.sim;
     if (!sim) throw new Error("the test server runs the built-in simulator");

@@ -4,6 +4,8 @@ import { prisma } from "../db.ts";
 import type { EnrollwatchPubSub } from "../pubsub.ts";
 
 const PAGE = 500;
+/** How long a batch's read may wait for a connection, and then take. */
+const READ_WAIT_MS = 60_000;
 
 /** What a subscriber selects of each event (its alert, the alert's device...), as Prisma loads it. */
 export type AlertEventSelection = Pick<Prisma.AlertEventFindManyArgs, "select" | "include">;
@@ -35,7 +37,8 @@ export function alertEventStream(
     const drain = async () => {
       while (!stopped) {
         // Prisma reads each relation with a query of its own: one snapshot for all of them, or an
-        // event read before a rule's deletion could find its alert already gone.
+        // event read before a rule's deletion could find its alert already gone. (On PGlite the
+        // isolation level is not applied, but its transactions hold its one connection alone.)
         const events: AlertEvent[] = await prisma.$transaction(
           (tx) =>
             tx.alertEvent.findMany({
@@ -44,7 +47,10 @@ export function alertEventStream(
               orderBy: { seq: "asc" },
               take: PAGE,
             }),
-          { isolationLevel: "RepeatableRead" },
+          // Waiting for the connection is what a plain read did too: on PGlite (one connection,
+          // exclusive transactions) behind a sync's merge, on PostgreSQL behind a busy pool.
+          // Prisma's default gives up after 2 s, which would end the subscription with an error.
+          { isolationLevel: "RepeatableRead", maxWait: READ_WAIT_MS, timeout: READ_WAIT_MS },
         );
         for (const event of events) {
           last = event.seq;

@@ -117,4 +117,30 @@ describe("RuleForm", () => {
     fireEvent.click(box());
     expect(box().checked).toBe(false);
   });
+
+  it("keeps a rule's 'No team' choice open to change in a fleet without teams", async () => {
+    const onSave = vi.fn(async (): Promise<RuleSaveOutcome> => ({ ok: false, message: "not saved", fieldErrors: [] }));
+    const rule = {
+      id: "r2",
+      name: "Unassigned offline",
+      enabled: true,
+      severity: "LOW" as const,
+      statuses: ["OFFLINE" as const],
+      platforms: [],
+      teams: [],
+      includeNoTeam: true,
+      gracePeriodHours: 0,
+      adminNotification: "NONE" as const,
+      adminEmails: [],
+      remindEmployee: false,
+      notifyWebhooks: true,
+      openAlertCount: 0,
+    };
+    render(() => <RuleForm rule={rule} teams={[]} onSave={onSave} onCancel={() => {}} />);
+    const box = within(body().getByRole("group", { name: "Teams" })).getByLabelText("No team") as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    fireEvent.click(box);
+    fireEvent.click(body().getByRole("button", { name: /save/i }));
+    await waitFor(() => expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ includeNoTeam: false })));
+  });
 });

@@ -221,7 +221,8 @@ export function RuleForm(props: {
           label={(platform) => RULE_PLATFORM_LABELS[platform] ?? platform}
           help="None checked: every platform."
         />
-        <Show when={teamChoices().length > 0}>
+        {/* Shown with a rule in no team too, so that choice can be taken back in a fleet without teams. */}
+        <Show when={teamChoices().length > 0 || draft().includeNoTeam}>
           <ChoiceGroup
             field="teams"
             legend="Teams"
