@@ -78,3 +78,48 @@ it("live events reach a subscriber without a device query per event", async () =
   const deviceReads = statements.filter((sql) => /FROM "public"\."Device"/.test(sql));
   expect(deviceReads.length).toBeLessThan(5);
 });
+
+it("alert events reach a subscriber with their alerts, rules and devices without a query per event", async () => {
+  const events = server.wsClient().iterate<{
+    alerts: { seq: string; alert: { state: string; rule: { name: string }; device: { name: string } } };
+  }>({
+    query: "subscription { alerts { seq kind alert { id state rule { name } device { name } } } }",
+  });
+  const countProblems = () =>
+    server.app.db.prisma.device.count({
+      where: { status: { in: ["PARTIALLY_ENROLLED", "AGENT_INACTIVE", "MDM_PROFILE_MISSING", "OFFLINE"] } },
+    });
+  // Enough events that one query per event would show.
+  if ((await countProblems()) < 10) {
+    const sim = server.app.runtime.sim;
+    const macs = sim?.model.hostIds().filter((id) => sim.model.profile(id)?.mdm && sim.model.stateOf(id) === "HEALTHY");
+    for (const id of macs?.slice(0, 10) ?? []) sim?.model.setState(id, "PROFILE_REMOVED");
+    await server.request(SyncNow);
+  }
+  const problems = await countProblems();
+  expect(problems).toBeGreaterThanOrEqual(10);
+  const receiving = take(events, problems, 15_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const statements: string[] = [];
+  const stop = database().onQuery((sql) => statements.push(sql));
+  try {
+    const created = await server.request(
+      gql<{ createAlertRule: { __typename: string } }>(
+        `mutation { createAlertRule(input: { name: "Every problem", severity: LOW,
+           statuses: [PARTIALLY_ENROLLED, AGENT_INACTIVE, MDM_PROFILE_MISSING, OFFLINE] }) { __typename } }`,
+      ),
+    );
+    expect(created.createAlertRule.__typename).toBe("MutationCreateAlertRuleSuccess");
+    const received = await receiving;
+    expect(received).toHaveLength(problems);
+    for (const r of received) expect(r.data?.alerts.alert.rule.name).toBe("Every problem");
+  } finally {
+    stop();
+    await events.return?.();
+  }
+  // Each batch of events is read once with everything the subscription selects.
+  const eventReads = statements.filter((sql) => /FROM "public"\."AlertEvent"/.test(sql));
+  expect(eventReads.length).toBeLessThan(5);
+  const ruleReads = statements.filter((sql) => /FROM "public"\."AlertRule"/.test(sql));
+  expect(ruleReads.length).toBeLessThan(5);
+});
