@@ -228,7 +228,7 @@ export function RuleForm(props: {
             legend="Teams"
             choices={teamChoices()}
             label={(team) => team}
-            help="None checked: every team, and the devices in none."
+            help="None checked: every team, and the devices in none. No team: the devices in no team (beside the teams checked)."
             extra={
               <label class="check">
                 <input
