@@ -136,6 +136,31 @@ describe("queries", () => {
     await server.request(SyncNow);
   });
 
+  it("team summaries follow a device that an employee's check again found in another team, at once", async () => {
+    const Summaries = gql<{ teamSummaries: { team: string | null; total: number }[] }>(
+      "{ teamSummaries { team total } }",
+    );
+    const totals = async () =>
+      Object.fromEntries((await server.request(Summaries)).teamSummaries.map((s) => [s.team ?? "", s.total]));
+    const sim = server.app.runtime.sim;
+    if (!sim) throw new Error("the test server runs the built-in simulator");
+    const before = await totals(); // cached from here on
+    const device = await server.app.db.prisma.device.findFirstOrThrow({ where: { teamName: { not: null } } });
+    const from = device.teamName as string;
+    const home = sim.model.profile(device.fleetHostId);
+    const back = home?.teamId && home.teamName ? { id: home.teamId, name: home.teamName } : null;
+    try {
+      sim.model.transfer(device.fleetHostId, null);
+      const checked = await server.app.runtime.scheduler.checkDevice(device.fleetHostId);
+      expect(checked).toMatchObject({ ran: true, changed: false, written: true });
+      // Within the cache's 30 s age limit: the check's signal dropped it.
+      expect(await totals()).toEqual({ ...before, [from]: (before[from] ?? 0) - 1, "": (before[""] ?? 0) + 1 });
+    } finally {
+      sim.model.transfer(device.fleetHostId, back);
+      await server.app.runtime.scheduler.checkDevice(device.fleetHostId);
+    }
+  });
+
   it("pages through devices with cursors, each device once", async () => {
     const seen: string[] = [];
     let after: string | null = null;

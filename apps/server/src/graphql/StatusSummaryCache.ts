@@ -28,8 +28,10 @@ export class StatusSummaryCache {
   constructor(pubsub: EnrollwatchPubSub) {
     const signals = pubsub.subscribe("statusEvents");
     // A sync can move devices between teams without any status event: the team summaries are
-    // dropped when a sync run changes (the fleet's counts cannot have changed without an event).
+    // dropped when a sync run changes (the fleet's counts cannot have changed without an event),
+    // or when a device is rewritten outside a sync (an employee's check again).
     const runs = pubsub.subscribe("syncRuns");
+    const devices = pubsub.subscribe("devices");
     let stopped = false;
     void (async () => {
       for await (const _ of signals) {
@@ -37,16 +39,19 @@ export class StatusSummaryCache {
         this.invalidate();
       }
     })();
-    void (async () => {
-      for await (const _ of runs) {
-        if (stopped) break;
-        this.cachedByTeam = undefined;
-      }
-    })();
+    for (const teamSignals of [runs, devices]) {
+      void (async () => {
+        for await (const _ of teamSignals) {
+          if (stopped) break;
+          this.cachedByTeam = undefined;
+        }
+      })();
+    }
     this.stopListening = () => {
       stopped = true;
       void signals.return?.();
       void runs.return?.();
+      void devices.return?.();
     };
   }
 
@@ -60,8 +65,8 @@ export class StatusSummaryCache {
 
   /** The summary of each team, by team name (no team last); one query per change, like get(). */
   byTeam(): Promise<TeamStatusSummary[]> {
-    // Also aged out: an employee's "check again" can move a device to another team with no status
-    // event and no sync run to say so.
+    // Also aged out, should a "devices" signal be lost (a Redis restart): an employee's "check
+    // again" can move a device to another team with no status event and no sync run to say so.
     if (Date.now() - this.cachedByTeamAt > TEAM_SUMMARY_MAX_AGE_MS) this.cachedByTeam = undefined;
     if (!this.cachedByTeam) this.cachedByTeamAt = Date.now();
     this.cachedByTeam ??= computeByTeam().catch((error: unknown) => {

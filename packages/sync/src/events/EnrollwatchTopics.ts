@@ -10,6 +10,11 @@ export type EnrollwatchTopics = {
   settings: [{ updatedAt: string }];
   /** Alert events up to this seq committed; also sent after rule and webhook changes ({}). */
   alerts: [{ upToSeq?: string }];
+  /**
+   * Devices were rewritten with no status event and outside a sync run (an employee's check again
+   * found the device in another team): what is counted by team is stale.
+   */
+  devices: [{ fleetHostId: number }];
 };
 
 /** The publishing half of a pub/sub over EnrollwatchTopics; graphql-yoga's PubSub satisfies it. */

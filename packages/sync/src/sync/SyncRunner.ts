@@ -161,6 +161,7 @@ export class SyncRunner {
       await upsertOwners(conn, [write]);
       const result = await writeDeviceBatch(conn, [write], null, now);
       if (result.maxSeq !== null) publisher.publish("statusEvents", { upToSeq: result.maxSeq.toString() });
+      else if (result.written > 0) publisher.publish("devices", { fleetHostId });
       if (result.written > 0) return { status: write.status, changed: isTransition(write), written: true };
       const [stored] = await loadDeviceStates(conn, { fleetHostId });
       return stored ? { status: stored.status, changed: false, written: false } : null;
