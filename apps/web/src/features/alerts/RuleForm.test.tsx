@@ -3,7 +3,7 @@ import "../../test/dom.ts";
 import "@testing-library/jest-dom/vitest";
 import { fireEvent, render, waitFor, within } from "@solidjs/testing-library";
 import { describe, expect, it, vi } from "vitest";
-import type { AlertRuleInput } from "./documents.ts";
+import type { AlertRule, AlertRuleInput } from "./documents.ts";
 import { RuleForm, type RuleSaveOutcome } from "./RuleForm.tsx";
 
 const body = () => within(document.body);
@@ -13,6 +13,25 @@ function setup(onSave: (input: AlertRuleInput) => Promise<RuleSaveOutcome>, team
   return {
     field: (label: RegExp | string) => body().getByLabelText(label) as HTMLInputElement,
     save: () => fireEvent.click(body().getByTestId("save-rule")),
+  };
+}
+
+/** A saved rule as the rules list hands it to the form: LOW, OFFLINE, every team unless said. */
+function storedRule(fields: Pick<AlertRule, "id" | "name"> & Partial<AlertRule>): AlertRule {
+  return {
+    enabled: true,
+    severity: "LOW",
+    statuses: ["OFFLINE"],
+    platforms: [],
+    teams: [],
+    includeNoTeam: false,
+    gracePeriodHours: 0,
+    adminNotification: "NONE",
+    adminEmails: [],
+    remindEmployee: false,
+    notifyWebhooks: true,
+    openAlertCount: 0,
+    ...fields,
   };
 }
 
@@ -94,22 +113,7 @@ describe("RuleForm", () => {
   });
 
   it("keeps offering a rule's own team that no device is in any more, ticked or not", () => {
-    const rule = {
-      id: "r1",
-      name: "Lab offline",
-      enabled: true,
-      severity: "LOW" as const,
-      statuses: ["OFFLINE" as const],
-      platforms: [],
-      teams: ["Old lab"],
-      includeNoTeam: false,
-      gracePeriodHours: 0,
-      adminNotification: "NONE" as const,
-      adminEmails: [],
-      remindEmployee: false,
-      notifyWebhooks: true,
-      openAlertCount: 0,
-    };
+    const rule = storedRule({ id: "r1", name: "Lab offline", teams: ["Old lab"] });
     render(() => <RuleForm rule={rule} teams={[]} onSave={vi.fn()} onCancel={() => {}} />);
     const box = () =>
       within(body().getByRole("group", { name: "Teams" })).getByLabelText("Old lab") as HTMLInputElement;
@@ -120,22 +124,7 @@ describe("RuleForm", () => {
 
   it("keeps a rule's 'No team' choice open to change in a fleet without teams", async () => {
     const onSave = vi.fn(async (): Promise<RuleSaveOutcome> => ({ ok: false, message: "not saved", fieldErrors: [] }));
-    const rule = {
-      id: "r2",
-      name: "Unassigned offline",
-      enabled: true,
-      severity: "LOW" as const,
-      statuses: ["OFFLINE" as const],
-      platforms: [],
-      teams: [],
-      includeNoTeam: true,
-      gracePeriodHours: 0,
-      adminNotification: "NONE" as const,
-      adminEmails: [],
-      remindEmployee: false,
-      notifyWebhooks: true,
-      openAlertCount: 0,
-    };
+    const rule = storedRule({ id: "r2", name: "Unassigned offline", includeNoTeam: true });
     render(() => <RuleForm rule={rule} teams={[]} onSave={onSave} onCancel={() => {}} />);
     const box = within(body().getByRole("group", { name: "Teams" })).getByLabelText("No team") as HTMLInputElement;
     expect(box.checked).toBe(true);
