@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLOSE_UNAUTHORIZED } from "../src/http/graphqlWs.ts";
 import { gql, readSse, SyncNow, startTestServer, type TestServer, take } from "./testkit.ts";
@@ -78,6 +79,59 @@ describe("statusEvents over graphql-ws", () => {
     expect(after).not.toBe(before);
     expect(next?.data?.statusSummary.total).toBe(40);
     await iterator.return?.();
+  });
+
+  it("lets a settings or summary subscriber that leaves go at once, not at the next change", async () => {
+    // Counts the live listeners the two streams hold: settings signals from the pubsub, summary
+    // change listeners from the cache. Each closed dashboard kept one of each until the next change.
+    const { pubsub, summary } = server.app.services;
+    let settingsListeners = 0;
+    const subscribe = pubsub.subscribe;
+    // The wrapper forwards any topic; only "settings" is counted (typed loosely on purpose).
+    pubsub.subscribe = ((topic: "settings") => {
+      const signals = subscribe(topic);
+      if (topic !== "settings") return signals;
+      settingsListeners++;
+      const close = signals.return.bind(signals);
+      signals.return = (value) => {
+        settingsListeners--;
+        return close(value);
+      };
+      return signals;
+    }) as typeof pubsub.subscribe;
+    let summaryListeners = 0;
+    const onChange = summary.onChange.bind(summary);
+    summary.onChange = (listener) => {
+      summaryListeners++;
+      const off = onChange(listener);
+      return () => {
+        summaryListeners--;
+        off();
+      };
+    };
+    try {
+      for (const query of [
+        "subscription { settings { syncIntervalMinutes } }",
+        "subscription { statusSummary { total } }",
+      ]) {
+        const client = server.wsClient();
+        const iterator = client.iterate({ query });
+        expect(await take(iterator, 1)).toHaveLength(1);
+        expect(settingsListeners + summaryListeners).toBe(1);
+        await iterator.return?.();
+        await client.dispose();
+        const deadline = Date.now() + 2_000;
+        while (settingsListeners + summaryListeners > 0 && Date.now() < deadline) await sleep(20);
+        expect({ query, settingsListeners, summaryListeners }).toEqual({
+          query,
+          settingsListeners: 0,
+          summaryListeners: 0,
+        });
+      }
+    } finally {
+      pubsub.subscribe = subscribe;
+      summary.onChange = onChange;
+    }
   });
 
   it("closes with 4401 without a valid token", async () => {

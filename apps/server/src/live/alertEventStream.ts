@@ -2,6 +2,7 @@ import type { AlertEvent, Prisma } from "@enrollwatch/db";
 import { Repeater } from "graphql-yoga";
 import { prisma } from "../db.ts";
 import type { EnrollwatchPubSub } from "../pubsub.ts";
+import { TopicSignals } from "./TopicSignals.ts";
 
 const PAGE = 500;
 /** How long a batch's read may wait for a connection, and then take. */
@@ -12,8 +13,8 @@ export type AlertEventSelection = Pick<Prisma.AlertEventFindManyArgs, "select" |
 
 /**
  * One subscriber's alert events: those after `afterSeq` from the database, then each batch a signal
- * announces, read from the database in seq order. The signal subscription starts before the first
- * read, so nothing committed in between is missed; writers commit in seq order (AlertEventLog), so
+ * announces, read from the database in seq order. The signals are heard from before the first read
+ * (TopicSignals), so nothing committed in between is missed; writers commit in seq order (AlertEventLog), so
  * reading "after the last seq seen" never skips one. Alerts are few: a read per signal is cheap.
  * A Repeater, so a client that leaves is let go at once, not at the next signal.
  *
@@ -27,11 +28,12 @@ export function alertEventStream(
   selection: AlertEventSelection,
 ): AsyncIterable<AlertEvent> {
   return new Repeater<AlertEvent>(async (push, stop) => {
-    const signals = pubsub.subscribe("alerts");
+    // Heard from now on, before the first read (TopicSignals).
+    const signals = new TopicSignals(pubsub, "alerts");
     let stopped = false;
     void stop.then(() => {
       stopped = true;
-      void signals.return?.();
+      signals.close();
     });
     let last = afterSeq ?? (await prisma.alertEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
     const drain = async () => {
@@ -60,10 +62,7 @@ export function alertEventStream(
       }
     };
     await drain();
-    for await (const _signal of signals) {
-      if (stopped) break;
-      await drain();
-    }
+    while ((await signals.next()) && !stopped) await drain();
     stop();
   });
 }

@@ -1,5 +1,8 @@
 import { loadSettings, type Settings, updateSettings } from "@enrollwatch/sync";
+import { Repeater } from "graphql-yoga";
 import { prisma } from "../../db.ts";
+import { TopicSignals } from "../../live/TopicSignals.ts";
+import type { EnrollwatchPubSub } from "../../pubsub.ts";
 import { builder } from "../builder.ts";
 import { ADMIN_ERRORS, FieldError, requireAdmin, ValidationError } from "./errors.ts";
 
@@ -76,12 +79,18 @@ builder.subscriptionField("settings", (t) =>
   t.field({
     type: SettingsRef,
     description: "The current settings first, then after every change.",
-    subscribe: (_root, _args, ctx) => settingsStream(ctx.services.pubsub.subscribe("settings")),
+    subscribe: (_root, _args, ctx) => settingsStream(ctx.services.pubsub),
     resolve: (settings) => settings,
   }),
 );
 
-async function* settingsStream(signals: AsyncIterable<unknown>): AsyncGenerator<Settings> {
-  yield await loadSettings(prisma);
-  for await (const _ of signals) yield await loadSettings(prisma);
+/** A Repeater, so a client that leaves is let go at once, not at the next change (TopicSignals). */
+function settingsStream(pubsub: EnrollwatchPubSub): AsyncIterable<Settings> {
+  return new Repeater<Settings>(async (push, stop) => {
+    const signals = new TopicSignals(pubsub, "settings");
+    void stop.then(() => signals.close());
+    await push(await loadSettings(prisma));
+    while (await signals.next()) await push(await loadSettings(prisma));
+    stop();
+  });
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { Repeater } from "graphql-yoga";
 import { builder } from "../builder.ts";
 import type { StatusSummary, StatusSummaryCache, TeamStatusSummary } from "../StatusSummaryCache.ts";
 import { EnrollmentStatusEnum } from "./enums.ts";
@@ -52,24 +53,35 @@ builder.subscriptionField("statusSummary", (t) =>
   }),
 );
 
-async function* summaryStream(services: { summary: StatusSummaryCache }): AsyncGenerator<StatusSummary> {
+/**
+ * A Repeater, so a client that leaves is let go at once: as an async generator waiting for the next
+ * change it could not be returned until that change came, and kept its listener until then.
+ */
+function summaryStream(services: { summary: StatusSummaryCache }): AsyncIterable<StatusSummary> {
   const { summary } = services;
-  let changed = false;
-  let wake: (() => void) | undefined;
-  const stop = summary.onChange(() => {
-    changed = true;
-    wake?.();
-  });
-  try {
+  return new Repeater<StatusSummary>(async (push, stop) => {
+    let changed = false;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const stopListening = summary.onChange(() => {
+      changed = true;
+      wake?.();
+    });
+    void stop.then(() => {
+      stopped = true;
+      stopListening();
+      wake?.();
+    });
     let last = await summary.get();
-    yield last;
+    await push(last);
     let lastAt = Date.now();
-    for (;;) {
+    while (!stopped) {
       if (!changed) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
         wake = undefined;
+        if (stopped) break;
       }
       const wait = MIN_INTERVAL_MS - (Date.now() - lastAt);
       if (wait > 0) await sleep(wait);
@@ -78,9 +90,7 @@ async function* summaryStream(services: { summary: StatusSummaryCache }): AsyncG
       lastAt = Date.now();
       if (JSON.stringify(next) === JSON.stringify(last)) continue;
       last = next;
-      yield next;
+      await push(next);
     }
-  } finally {
-    stop();
-  }
+  });
 }
