@@ -30,6 +30,7 @@ const DevicesByStatus = gql<
         node: {
           id: string;
           serial: string | null;
+          platform: string;
           status: string;
           owner: { email: string } | null;
           problems: { status: string; causes: { code: string }[]; remediation: { kind: string; text: string } }[];
@@ -42,7 +43,7 @@ const DevicesByStatus = gql<
   devices(filter: { status: $status }, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { id serial status owner { email } problems { status causes { code } remediation { kind text } } } }
+    edges { node { id serial platform status owner { email } problems { status causes { code } remediation { kind text } } } }
   }
 }`);
 
@@ -408,17 +409,19 @@ describe("mutations", () => {
       sendRemediation: {
         __typename: string;
         message?: string;
+        fieldErrors?: { field: string }[];
         data?: { recipient: string; kind: string; state: string };
       };
     },
-    { id: string }
-  >(`mutation($id: ID!) { sendRemediation(deviceId: $id, kind: MACOS_PROFILE_GUIDE) {
-    __typename ... on Error { message } ... on MutationSendRemediationSuccess { data { recipient kind state } } } }`);
+    { id: string; kind?: string }
+  >(`mutation($id: ID!, $kind: MessageKind! = MACOS_PROFILE_GUIDE) { sendRemediation(deviceId: $id, kind: $kind) {
+    __typename ... on Error { message } ... on ValidationError { fieldErrors { field } }
+    ... on MutationSendRemediationSuccess { data { recipient kind state } } } }`);
 
   it("queues a remediation message to the owner; unknown devices are a typed NOT_FOUND", async () => {
-    const page = await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 20 });
-    const owned = page.devices.edges.find((e) => e.node.owner)?.node;
-    if (!owned?.owner) throw new Error("no owned device");
+    const page = await server.request(DevicesByStatus, { status: ["ENROLLED"], first: 80 });
+    const owned = page.devices.edges.find((e) => e.node.owner && e.node.platform === "darwin")?.node;
+    if (!owned?.owner) throw new Error("no owned Mac");
     const sent = await server.request(SendRemediation, { id: owned.id });
     expect(sent.sendRemediation).toMatchObject({
       __typename: "MutationSendRemediationSuccess",
@@ -432,6 +435,34 @@ describe("mutations", () => {
       const missing = await server.request(SendRemediation, { id });
       expect(missing.sendRemediation.__typename, id).toBe("NotFoundError");
     }
+  });
+
+  it("refuses a message that means nothing for the device's platform, naming the kind, and queues nothing", async () => {
+    const page = await server.request(DevicesByStatus, {
+      status: ["ENROLLED", "PARTIALLY_ENROLLED", "AGENT_INACTIVE", "MDM_PROFILE_MISSING", "OFFLINE"],
+      first: 80,
+    });
+    const owned = (platforms: string[]) =>
+      page.devices.edges.find((e) => e.node.owner && platforms.includes(e.node.platform))?.node;
+    const phone = owned(["ios", "ipados"]);
+    const pc = owned(["windows", "ubuntu", "rhel", "chrome"]);
+    if (!phone || !pc) throw new Error("no owned phone or PC in the simulated fleet");
+    const queued = await server.app.db.prisma.outboundMessage.count();
+    for (const [device, kind, says] of [
+      [phone, "AGENT_DOWNLOAD_LINK", "no agent"],
+      [pc, "MACOS_PROFILE_GUIDE", "Only Apple devices"],
+    ] as const) {
+      const refused = await server.request(SendRemediation, { id: device.id, kind });
+      expect(refused.sendRemediation, `${kind} to ${device.platform}`).toMatchObject({
+        __typename: "ValidationError",
+        fieldErrors: [{ field: "kind" }],
+      });
+      expect(refused.sendRemediation.message).toContain(says);
+    }
+    expect(await server.app.db.prisma.outboundMessage.count()).toBe(queued);
+    // The invitation is what a phone's owner is sent instead; its profile guide is fine too.
+    const guide = await server.request(SendRemediation, { id: phone.id, kind: "MACOS_PROFILE_GUIDE" });
+    expect(guide.sendRemediation.__typename).toBe("MutationSendRemediationSuccess");
   });
 
   const BulkPlan = gql<

@@ -21,8 +21,9 @@ afterAll(async () => {
 const Devices = gql<{
   devices: { edges: { node: { id: string; fleetHostId: number; status: string; owner: { email: string } | null } }[] };
 }>("{ devices(first: 200) { edges { node { id fleetHostId status owner { email } } } } }");
-const Send = gql<{ sendRemediation: { __typename: string } }, { id: string }>(
-  "mutation($id: ID!) { sendRemediation(deviceId: $id, kind: MACOS_PROFILE_GUIDE) { __typename } }",
+// The invitation applies to every platform (an agent link or a profile guide does not).
+const Send = gql<{ sendRemediation: { __typename: string } }, { id: string; kind?: string }>(
+  "mutation($id: ID!, $kind: MessageKind! = ENROLLMENT_INVITATION) { sendRemediation(deviceId: $id, kind: $kind) { __typename } }",
 );
 
 /** The database id inside a Device's Relay id: the employee API speaks database ids. */
@@ -100,9 +101,9 @@ describe("employee self-service", () => {
     if (!device?.owner) throw new Error("the Mac has no owner");
     expect(device.status).toBe("MDM_PROFILE_MISSING");
 
-    expect((await server.request(Send, { id: device.id })).sendRemediation.__typename).toBe(
-      "MutationSendRemediationSuccess",
-    );
+    expect(
+      (await server.request(Send, { id: device.id, kind: "MACOS_PROFILE_GUIDE" })).sendRemediation.__typename,
+    ).toBe("MutationSendRemediationSuccess");
     const link = await mailTo(device.owner.email, 1);
     expect(link).toContain(`${server.url}/enroll?token=`);
     // The outbox keeps the message without the token: only the e-mail carries it.

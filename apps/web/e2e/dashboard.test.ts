@@ -247,6 +247,19 @@ describe("dashboard", () => {
     expect(await outbox()).toBe(outboxBefore + now.messages);
   });
 
+  it("offers an iPhone's owner the iPhone's profile guide and no agent link (an iPhone has no agent)", async () => {
+    const Phones = gql<{ devices: { edges: { node: { id: string; messageKinds: string[] } }[] } }>(
+      '{ devices(first: 1, filter: { platform: ["ios"] }) { edges { node { id messageKinds } } } }',
+    );
+    const phone = (await server.request(Phones)).devices.edges[0]?.node;
+    if (!phone) throw new Error("no iPhone in the simulated fleet");
+    expect(phone.messageKinds).toEqual(["ENROLLMENT_INVITATION", "MACOS_PROFILE_GUIDE"]);
+    await page.goto(`${proxy.url}/devices/${encodeURIComponent(phone.id)}`);
+    const actions = page.getByTestId("device-actions");
+    await actions.getByTestId("action-MACOS_PROFILE_GUIDE").filter({ hasText: "Send iPhone profile guide" }).waitFor();
+    expect(await actions.getByTestId("action-AGENT_DOWNLOAD_LINK").count()).toBe(0);
+  });
+
   it("filters the devices by team, kept in the URL", async () => {
     const { teams } = await server.request(
       gql<{ teams: { name: string | null; devices: number }[] }>("{ teams { name devices } }"),

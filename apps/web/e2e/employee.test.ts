@@ -26,8 +26,9 @@ afterAll(async () => {
 const Devices = gql<{
   devices: { edges: { node: { id: string; fleetHostId: number; name: string; owner: { email: string } | null } }[] };
 }>("{ devices(first: 100) { edges { node { id fleetHostId name owner { email } } } } }");
+// The invitation applies to every platform (an agent link or a profile guide does not).
 const Send = gql<{ sendRemediation: { __typename: string } }, { id: string }>(
-  "mutation($id: ID!) { sendRemediation(deviceId: $id, kind: MACOS_PROFILE_GUIDE) { __typename } }",
+  "mutation($id: ID!) { sendRemediation(deviceId: $id, kind: ENROLLMENT_INVITATION) { __typename } }",
 );
 
 async function latestLink(email: string, count: number): Promise<string> {

@@ -38,7 +38,20 @@ describe("recommendedMessage", () => {
     ["OFFLINE", [{ status: "OFFLINE", remediation: { kind: "NO_SUCH_KIND" } }], null],
     ["OFFLINE", "not a list", null],
   ])("%s with %j sends %s", (status, problems, expected) => {
-    expect(recommendedMessage(status as EnrollmentStatus, problems)).toBe(expected);
+    expect(recommendedMessage(status as EnrollmentStatus, problems, "darwin")).toBe(expected);
+  });
+
+  // A phone or tablet has no agent: finishing its enrolment is the invitation; its profile guide
+  // is still the profile guide (with the iPhone's steps, see MessageTemplates).
+  it.each([
+    ["ios", "PARTIALLY_ENROLLED", "COMPLETE_ENROLLMENT", "ENROLLMENT_INVITATION"],
+    ["ipados", "PARTIALLY_ENROLLED", "COMPLETE_ENROLLMENT", "ENROLLMENT_INVITATION"],
+    ["android", "PARTIALLY_ENROLLED", "COMPLETE_ENROLLMENT", "ENROLLMENT_INVITATION"],
+    ["ios", "MDM_PROFILE_MISSING", "INSTALL_MACOS_PROFILE", "MACOS_PROFILE_GUIDE"],
+    ["windows", "PARTIALLY_ENROLLED", "COMPLETE_ENROLLMENT", "AGENT_DOWNLOAD_LINK"],
+    ["ubuntu", "AGENT_INACTIVE", "DOWNLOAD_AGENT", "AGENT_DOWNLOAD_LINK"],
+  ])("on %s, %s (%s) sends %s", (platform, status, kind, expected) => {
+    expect(recommendedMessage(status as EnrollmentStatus, [problem(status, kind)], platform)).toBe(expected);
   });
 });
 
@@ -76,6 +89,17 @@ describe("planBulkRemediation", () => {
     expect(plan.send.map((s) => s.device.id)).toEqual(["offline", "agent", "apns"]);
     expect(plan.send.every((s) => s.kind === "MACOS_PROFILE_GUIDE")).toBe(true);
     expect(plan.skipped).toEqual({ ENROLLED: 1, NO_MESSAGE: 0, NO_OWNER: 1, RECENTLY_SENT: 0 });
+  });
+
+  it("never sends a chosen message that means nothing for the device's platform", () => {
+    const phone = { ...device("phone", "OFFLINE", [problem("OFFLINE", "REENROLL")]), platform: "ios" };
+    const laptop = { ...device("laptop", "OFFLINE", [problem("OFFLINE", "REENROLL")]), platform: "windows" };
+    const agentLinks = planBulkRemediation([phone, laptop], "AGENT_DOWNLOAD_LINK", new Set());
+    expect(agentLinks.send.map((s) => s.device.id)).toEqual(["laptop"]);
+    expect(agentLinks.skipped.NO_MESSAGE).toBe(1);
+    const profileGuides = planBulkRemediation([phone, laptop], "MACOS_PROFILE_GUIDE", new Set());
+    expect(profileGuides.send.map((s) => s.device.id)).toEqual(["phone"]);
+    expect(profileGuides.skipped.NO_MESSAGE).toBe(1);
   });
 
   it("skips a device whose owner recently got the same message about it, not another message", () => {

@@ -18,6 +18,30 @@ describe("message templates", () => {
     },
   );
 
+  it.each([
+    ["ios", "iPhone"],
+    ["ipados", "iPad"],
+  ])("the profile guide for an %s gives the %s's steps, not the Mac's", (platform, name) => {
+    const message = renderMessage(
+      "MACOS_PROFILE_GUIDE",
+      { employeeName: "Felix", deviceName: `Felix's ${name}`, serial: "DN9KZ", platform },
+      {},
+    );
+    expect(message.text).toContain(`your ${name} Felix's ${name}`);
+    expect(message.text).toContain("Settings > General > VPN & Device Management");
+    expect(message.text).not.toMatch(/macOS|System Settings/);
+  });
+
+  it("the profile guide for a Mac keeps the guide's macOS section", () => {
+    const message = renderMessage(
+      "MACOS_PROFILE_GUIDE",
+      { employeeName: null, deviceName: "Studio", serial: null, platform: "darwin" },
+      {},
+    );
+    expect(message.text).toContain('section "Installation on macOS"');
+    expect(message.text).toContain("System Settings > Privacy & Security > Profiles");
+  });
+
   it("the HTML version escapes what it is given and makes links clickable", () => {
     const html = htmlFromText(
       "Install <b>now</b>",

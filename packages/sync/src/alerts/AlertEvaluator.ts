@@ -1,6 +1,6 @@
 import type { Database, SqlConnection } from "@enrollwatch/db";
 import type { Logger } from "pino";
-import { type EnrollmentStatus, type Problem, REMEDIATION_MESSAGE_KIND } from "../engine/vocabulary.ts";
+import { type EnrollmentStatus, type Problem, remediationMessageFor } from "../engine/vocabulary.ts";
 import type { EventPublisher } from "../events/EnrollwatchTopics.ts";
 import type { MessageLinks } from "../messages/MessageTemplates.ts";
 import { ownerMessage } from "../messages/Outbox.ts";
@@ -246,7 +246,7 @@ export class AlertEvaluator {
           byRecipient.set(email, list);
         }
       }
-      const kind = device.remediationKind ? REMEDIATION_MESSAGE_KIND[device.remediationKind] : null;
+      const kind = device.remediationKind ? remediationMessageFor(device.remediationKind, device.platform) : null;
       const reminder = rule.remindEmployee && kind ? ownerMessage(kind, device, this.options.links) : null;
       if (reminder) {
         outgoing.push({ ...reminder, alertId: alert.id });

@@ -16,6 +16,7 @@ export {
   EnrollmentStatus,
   MESSAGE_KINDS,
   type MessageKind,
+  messageMismatch,
   type Problem,
   type ProblemStatus,
   REMEDIATION_KINDS,
@@ -24,4 +25,5 @@ export {
   type Remediation,
   type RemediationKind,
   remediationFor,
+  remediationMessageFor,
 } from "./vocabulary.ts";

@@ -136,6 +136,36 @@ export const REMEDIATION_MESSAGE_KIND = {
   RENEW_APNS_CERTIFICATE: null,
 } as const satisfies { readonly [K in RemediationKind]: MessageKind | null };
 
+/** Platforms Fleet manages through MDM alone: there is no agent to install on them. */
+const AGENTLESS_PLATFORMS: ReadonlySet<string> = new Set(["ios", "ipados", "android"]);
+/** Platforms that take an Apple MDM profile. */
+const PROFILE_PLATFORMS: ReadonlySet<string> = new Set(["darwin", "ios", "ipados"]);
+
+/**
+ * The message a remediation sends the owner of a device of this platform. The article's remedies
+ * that go through the agent download link (finishing an enrolment) mean the enrolment invitation on
+ * a phone or tablet, which has no agent: its enrolment page gives the profile steps instead.
+ */
+export function remediationMessageFor(remediation: RemediationKind, platform: string): MessageKind | null {
+  const message = REMEDIATION_MESSAGE_KIND[remediation];
+  if (message === "AGENT_DOWNLOAD_LINK" && AGENTLESS_PLATFORMS.has(platform.toLowerCase())) {
+    return "ENROLLMENT_INVITATION";
+  }
+  return message;
+}
+
+/** Why a message means nothing for a device of this platform, or null when it applies. */
+export function messageMismatch(kind: MessageKind, platform: string): string | null {
+  const p = platform.toLowerCase();
+  if (kind === "AGENT_DOWNLOAD_LINK" && AGENTLESS_PLATFORMS.has(p)) {
+    return `There is no agent to install on a ${p} device: Fleet manages it through MDM alone.`;
+  }
+  if (kind === "MACOS_PROFILE_GUIDE" && !PROFILE_PLATFORMS.has(p)) {
+    return `Only Apple devices take a management profile; this device runs ${p}.`;
+  }
+  return null;
+}
+
 export type Cause = { code: CauseCode; text: string; likely?: boolean };
 export type Remediation = { kind: RemediationKind; text: string };
 export type Problem = { status: ProblemStatus; causes: Cause[]; remediation: Remediation };

@@ -4,9 +4,10 @@ import {
   type EnrollmentStatus,
   MESSAGE_KINDS,
   type MessageKind,
+  messageMismatch,
   REMEDIATION_KINDS,
-  REMEDIATION_MESSAGE_KIND,
   type RemediationKind,
+  remediationMessageFor,
 } from "../engine/vocabulary.ts";
 import { ts } from "../sql/SqlTime.ts";
 import type { MessageLinks } from "./MessageTemplates.ts";
@@ -58,11 +59,11 @@ function remediationKindOf(problem: unknown): { status: unknown; kind: Remediati
  * there is none: an enrolled device, or a remedy only an admin can apply (renewing the APNs
  * certificate in FleetDM).
  */
-export function recommendedMessage(status: EnrollmentStatus, problems: unknown): MessageKind | null {
+export function recommendedMessage(status: EnrollmentStatus, problems: unknown, platform: string): MessageKind | null {
   if (status === "ENROLLED" || !Array.isArray(problems)) return null;
   const remedies = problems.map(remediationKindOf).filter((r) => r !== null);
   const main = remedies.find((r) => r.status === status) ?? remedies[0];
-  return main ? REMEDIATION_MESSAGE_KIND[main.kind] : null;
+  return main ? remediationMessageFor(main.kind, platform) : null;
 }
 
 /** The key of a (device, kind) pair in `recentlySent`. */
@@ -91,8 +92,9 @@ export function planBulkRemediation(
       plan.skipped.ENROLLED++;
       continue;
     }
-    const message = kind ?? recommendedMessage(device.status, device.problems);
-    if (!message) plan.skipped.NO_MESSAGE++;
+    const message = kind ?? recommendedMessage(device.status, device.problems, device.platform);
+    // A chosen message that means nothing for the device (an agent link to an iPhone) is not sent.
+    if (!message || messageMismatch(message, device.platform)) plan.skipped.NO_MESSAGE++;
     else if (!device.owner) plan.skipped.NO_OWNER++;
     else if (recentlySent.has(sentKey(device.id, message))) plan.skipped.RECENTLY_SENT++;
     else plan.send.push({ device, kind: message });

@@ -22,6 +22,8 @@ export interface RenderedMessage {
   text: string;
 }
 
+const MOBILE_APPLE_PLATFORMS: ReadonlySet<string> = new Set(["ios", "ipados"]);
+
 const PLATFORM_NAMES: Record<string, string> = {
   darwin: "Mac",
   ios: "iPhone",
@@ -55,11 +57,17 @@ export function renderMessage(kind: MessageKind, ctx: MessageContext, links: Mes
         subject: `Action needed: reinstall the management agent on ${ctx.deviceName}`,
         text: `${hello}\n\nThe device management agent on your ${what} ${device} is no longer sending data. Please log into your enrollment page, click on your assigned device and download the agent, then install it.\n${page}${links.agentDownloadUrl ? `Agent download: ${links.agentDownloadUrl}\n` : ""}${sign}`,
       };
-    case "MACOS_PROFILE_GUIDE":
+    case "MACOS_PROFILE_GUIDE": {
+      // The guide's steps for the device in hand: an iPhone or iPad has no System Settings.
+      const mobile = MOBILE_APPLE_PLATFORMS.has(ctx.platform.toLowerCase());
+      const steps = mobile
+        ? `Please install it again on the ${what} itself:\n1. On the ${what}, open your enrollment page (below) in Safari and download the enrollment profile.\n2. Open Settings > General > VPN & Device Management, select the profile and tap Install.\n3. Enter your passcode and confirm when asked.`
+        : `Please follow the steps in the guide, section "Installation on macOS":\n1. Download the enrollment profile.\n2. Open System Settings > Privacy & Security > Profiles and install it.\n3. Approve the profile when macOS asks.`;
       return {
         subject: `Action needed: install the management profile on ${ctx.deviceName}`,
-        text: `${hello}\n\nThe device management (MDM) profile is missing or inactive on your ${what} ${device}. Please follow the steps in the guide, section "Installation on macOS":\n1. Download the enrollment profile.\n2. Open System Settings > Privacy & Security > Profiles and install it.\n3. Approve the profile when macOS asks.\n${page}${links.mdmEnrollmentUrl ? `Enrollment profile: ${links.mdmEnrollmentUrl}\n` : ""}${sign}`,
+        text: `${hello}\n\nThe device management (MDM) profile is missing or inactive on your ${what} ${device}. ${steps}\n${page}${links.mdmEnrollmentUrl ? `Enrollment profile: ${links.mdmEnrollmentUrl}\n` : ""}${sign}`,
       };
+    }
   }
 }
 

@@ -1,11 +1,11 @@
 import type { PrismaClient } from "@enrollwatch/db";
-import type { MessageKind } from "../engine/vocabulary.ts";
+import { type MessageKind, messageMismatch } from "../engine/vocabulary.ts";
 import type { MessageLinks } from "./MessageTemplates.ts";
 import { enqueueMessage } from "./Outbox.ts";
 
 export type SendRemediationResult =
   | { ok: true; messageId: string; recipient: string }
-  | { ok: false; reason: "DEVICE_NOT_FOUND" | "DEVICE_HAS_NO_OWNER"; message: string };
+  | { ok: false; reason: "DEVICE_NOT_FOUND" | "DEVICE_HAS_NO_OWNER" | "MESSAGE_NOT_FOR_PLATFORM"; message: string };
 
 /**
  * An admin sends the device's owner one of the seed's remediation messages (re-enrolment
@@ -22,6 +22,8 @@ export async function sendRemediationMessage(
   return prisma.$transaction(async (tx) => {
     const device = await tx.device.findUnique({ where: { id: deviceId }, include: { owner: true } });
     if (!device) return { ok: false, reason: "DEVICE_NOT_FOUND", message: `No device ${deviceId}.` };
+    const mismatch = messageMismatch(kind, device.platform);
+    if (mismatch) return { ok: false, reason: "MESSAGE_NOT_FOR_PLATFORM", message: mismatch };
     const queued = await enqueueMessage(tx, kind, device, links);
     if (!queued || !device.owner) {
       return {

@@ -66,7 +66,8 @@ const BulkRemediationPlanRef = builder.objectRef<BulkPlanSummary>("BulkRemediati
       resolve: (p) => p.skipped.ENROLLED,
     }),
     skippedNoMessage: t.int({
-      description: "Devices whose remedy is the admin's own (renewing the APNs certificate), with no message to send.",
+      description:
+        "Devices with no message to send: their remedy is the admin's own (renewing the APNs certificate), or the chosen kind means nothing for their platform (an agent link to a phone, a profile guide to a PC).",
       resolve: (p) => p.skipped.NO_MESSAGE,
     }),
     skippedNoOwner: t.int({

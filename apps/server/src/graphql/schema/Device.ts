@@ -1,4 +1,5 @@
 import type { Prisma } from "@enrollwatch/db";
+import { MESSAGE_KINDS, messageMismatch, recommendedMessage } from "@enrollwatch/sync";
 import { queryFromInfo } from "@pothos/plugin-prisma";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
@@ -8,7 +9,7 @@ import { decodeDeviceCursor, encodeDeviceCursor } from "./DeviceCursor.ts";
 import { DEVICE_ORDER_NAMES, DEVICE_ORDERS, deviceOrderBy, keysetAfter } from "./DeviceOrder.ts";
 import { devicePage, devicePageArgs, onlyTotalCount } from "./DevicePage.ts";
 import { type DeviceFilter, deviceWhere, teamListIncludes } from "./DeviceWhere.ts";
-import { EnrollmentStatusEnum } from "./enums.ts";
+import { EnrollmentStatusEnum, MessageKindEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 import { pageSize } from "./paging.ts";
 
@@ -63,6 +64,21 @@ export const DeviceRef = builder.prismaNode("Device", {
       description: "Every problem detected, the one behind `status` first; empty when ENROLLED.",
       select: { problems: true },
       resolve: (d) => asProblems(d.problems),
+    }),
+    messageKinds: t.field({
+      type: [MessageKindEnum],
+      description:
+        "The messages that mean something for this device's platform: no agent link to a phone or tablet (no agent), no profile guide to a PC (no Apple MDM).",
+      select: { platform: true },
+      resolve: (d) => MESSAGE_KINDS.filter((kind) => messageMismatch(kind, d.platform) === null),
+    }),
+    recommendedMessage: t.field({
+      type: MessageKindEnum,
+      nullable: true,
+      description:
+        "The message the remedy for the device's status sends its owner (as bulk sends and owner reminders choose it); null when ENROLLED or when the remedy is the admin's own (renewing the APNs certificate).",
+      select: { status: true, problems: true, platform: true },
+      resolve: (d) => recommendedMessage(d.status, d.problems, d.platform),
     }),
     activity: t.field({
       type: [AuditEntryRef],

@@ -3,7 +3,7 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import { prisma } from "../../db.ts";
 import { builder } from "../builder.ts";
 import { MessageKindEnum, OutboundMessageKindEnum } from "./enums.ts";
-import { ADMIN_ERRORS, ConflictError, NotFoundError, requireAdmin } from "./errors.ts";
+import { ADMIN_ERRORS, ConflictError, FieldError, NotFoundError, requireAdmin, ValidationError } from "./errors.ts";
 import { pageSize } from "./paging.ts";
 import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
@@ -55,16 +55,21 @@ builder.mutationField("sendRemediation", (t) =>
   t.field({
     type: OutboundMessageRef,
     description: "Queues one of the article's remediation messages to the device's owner.",
-    errors: { types: [...ADMIN_ERRORS, NotFoundError, ConflictError] },
+    errors: { types: [...ADMIN_ERRORS, NotFoundError, ConflictError, ValidationError] },
     args: { deviceId: t.arg.id({ required: true }), kind: t.arg({ type: MessageKindEnum, required: true }) },
     resolve: async (_root, args, ctx) => {
       const actor = requireAdmin(ctx);
       const id = deviceIdFrom(String(args.deviceId));
       const result = await sendRemediationMessage(prisma, id, args.kind, actor, ctx.services.links);
       if (!result.ok) {
-        throw result.reason === "DEVICE_NOT_FOUND"
-          ? new NotFoundError(result.message)
-          : new ConflictError(result.message);
+        switch (result.reason) {
+          case "DEVICE_NOT_FOUND":
+            throw new NotFoundError(result.message);
+          case "MESSAGE_NOT_FOR_PLATFORM":
+            throw new ValidationError(result.message, [new FieldError("kind", result.message)]);
+          case "DEVICE_HAS_NO_OWNER":
+            throw new ConflictError(result.message);
+        }
       }
       void ctx.services.outbox.deliverDue().catch(() => {});
       return prisma.outboundMessage.findUniqueOrThrow({ where: { id: result.messageId } });

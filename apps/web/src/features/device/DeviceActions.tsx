@@ -7,7 +7,6 @@ import {
   type DeviceDetail,
   type MessageKind,
   type OutboundMessage,
-  type RemediationKind,
   SendRemediationMutation,
   UnenrollDeviceMutation,
 } from "./documents.ts";
@@ -21,38 +20,37 @@ interface ActionInfo {
   success: string;
 }
 
-const MESSAGE_ACTIONS: Record<MessageKind, ActionInfo> = {
-  ENROLLMENT_INVITATION: {
+/** The device in words for the profile guide: its steps differ between a Mac and an iPhone. */
+const PROFILE_DEVICE: Record<string, string> = { darwin: "macOS", ios: "iPhone", ipados: "iPad" };
+const profileDevice = (d: DeviceDetail) => PROFILE_DEVICE[d.platform.toLowerCase()] ?? "macOS";
+
+const MESSAGE_ACTIONS: Record<MessageKind, (d: DeviceDetail) => ActionInfo> = {
+  ENROLLMENT_INVITATION: () => ({
     label: "Send re-enrolment invitation",
     title: "Send a re-enrolment invitation?",
     explain: (d) =>
       `${recipient(d)} will receive an e-mail inviting them to enrol ${d.name} again (the article's remedy for an offline or unenrolled device).`,
     success: "Re-enrolment invitation queued",
-  },
-  AGENT_DOWNLOAD_LINK: {
+  }),
+  AGENT_DOWNLOAD_LINK: () => ({
     label: "Send agent download link",
     title: "Send the agent download link?",
     explain: (d) =>
       `${recipient(d)} will receive a link to their enrolment page, where they click on ${d.name} and download the agent.`,
     success: "Agent download link queued",
+  }),
+  MACOS_PROFILE_GUIDE: (device) => {
+    const what = profileDevice(device);
+    return {
+      label: `Send ${what} profile guide`,
+      title: `Send the ${what} profile guide?`,
+      explain: (d) =>
+        what === "macOS"
+          ? `${recipient(d)} will receive the guide's "Installation on macOS" steps to install the MDM profile on ${d.name} again.`
+          : `${recipient(d)} will receive the ${what}'s steps (Settings › General › VPN & Device Management) to install the MDM profile on ${d.name} again.`,
+      success: `${what} profile guide queued`,
+    };
   },
-  MACOS_PROFILE_GUIDE: {
-    label: "Send macOS profile guide",
-    title: "Send the macOS profile guide?",
-    explain: (d) =>
-      `${recipient(d)} will receive the guide's "Installation on macOS" steps to install the MDM profile on ${d.name} again.`,
-    success: "macOS profile guide queued",
-  },
-};
-
-/** Which message the article's remediation for the device's main problem sends (as in packages/sync). */
-const RECOMMENDED: Record<RemediationKind, MessageKind | null> = {
-  INSTALL_MACOS_PROFILE: "MACOS_PROFILE_GUIDE",
-  DOWNLOAD_AGENT: "AGENT_DOWNLOAD_LINK",
-  REENROLL: "ENROLLMENT_INVITATION",
-  COMPLETE_ENROLLMENT: "AGENT_DOWNLOAD_LINK",
-  RESEND_INVITATION: "ENROLLMENT_INVITATION",
-  RENEW_APNS_CERTIFICATE: null,
 };
 
 function recipient(d: DeviceDetail): string {
@@ -68,10 +66,8 @@ export function DeviceActions(props: { device: DeviceDetail; onDone(): void }) {
   const [unenrollState, unenroll] = createMutation(UnenrollDeviceMutation);
   const [asking, setAsking] = createSignal<Action | null>(null);
   const [outcome, setOutcome] = createSignal<ActionOutcome<string>>();
-  const recommended = () => {
-    const kind = props.device.problems[0]?.remediation.kind;
-    return kind ? RECOMMENDED[kind] : null;
-  };
+  const recommended = () => props.device.recommendedMessage;
+  const action = (kind: MessageKind) => MESSAGE_ACTIONS[kind](props.device);
 
   const run = async () => {
     const action = asking();
@@ -85,7 +81,7 @@ export function DeviceActions(props: { device: DeviceDetail; onDone(): void }) {
       result = r.ok
         ? {
             ok: true,
-            data: `${MESSAGE_ACTIONS[action.message].success} for ${r.data.recipient} (${r.data.state.toLowerCase()}).`,
+            data: `${MESSAGE_ACTIONS[action.message](props.device).success} for ${r.data.recipient} (${r.data.state.toLowerCase()}).`,
           }
         : r;
     } else {
@@ -110,7 +106,7 @@ export function DeviceActions(props: { device: DeviceDetail; onDone(): void }) {
         confirm: "Unenrol",
       };
     }
-    const info = MESSAGE_ACTIONS[action.message];
+    const info = MESSAGE_ACTIONS[action.message](props.device);
     return { title: info.title, body: info.explain(props.device), confirm: "Send" };
   };
 
@@ -118,7 +114,8 @@ export function DeviceActions(props: { device: DeviceDetail; onDone(): void }) {
     <section class="panel" aria-labelledby="actions-title" data-testid="device-actions">
       <h2 id="actions-title">Actions</h2>
       <div class="action-buttons">
-        <For each={Object.keys(MESSAGE_ACTIONS) as MessageKind[]}>
+        {/* Only what applies to the platform: an iPhone has no agent, a PC takes no Apple profile. */}
+        <For each={props.device.messageKinds}>
           {(kind) => (
             <button
               type="button"
@@ -126,7 +123,7 @@ export function DeviceActions(props: { device: DeviceDetail; onDone(): void }) {
               onClick={() => setAsking({ kind: "message", message: kind })}
               data-testid={`action-${kind}`}
             >
-              {MESSAGE_ACTIONS[kind].label}
+              {action(kind).label}
               <Show when={recommended() === kind}>
                 <span class="tag">Recommended</span>
               </Show>

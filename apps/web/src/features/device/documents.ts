@@ -66,6 +66,10 @@ export interface DeviceDetail {
   missingFromFleetAt: string | null;
   owner: { email: string; name: string | null } | null;
   problems: Problem[];
+  /** The messages that apply to the device's platform (no agent link to a phone). */
+  messageKinds: MessageKind[];
+  /** What the remedy for its status sends the owner, as the server decides it for bulk sends too. */
+  recommendedMessage: MessageKind | null;
   history: HistoryConnection;
   activity: ActivityEntry[];
 }
@@ -92,6 +96,7 @@ export const DeviceDetailQuery = gql<
       missingFromFleetAt
       owner { email name }
       problems { status causes { code text likely } remediation { kind text } }
+      messageKinds recommendedMessage
       history(first: $historyFirst) { ${HISTORY_FIELDS} }
       activity(first: 30) { id actor action at }
     }

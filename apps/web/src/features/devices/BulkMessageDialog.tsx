@@ -66,7 +66,8 @@ export function BulkMessageButton(props: {
 
   const wording = () => {
     const p = plan();
-    return p ? describePlan(p, SKIP_HOURS) : null;
+    const chosen = kind();
+    return p ? describePlan(p, SKIP_HOURS, chosen === "RECOMMENDED" ? null : chosen) : null;
   };
 
   const send = async () => {

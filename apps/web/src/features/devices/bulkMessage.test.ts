@@ -53,9 +53,16 @@ describe("describePlan", () => {
       1,
     );
     expect(wording.headline).toBe("1 device matches the filter: 1 message to 1 person.");
-    expect(wording.kinds).toBe("1 macOS profile guide");
+    expect(wording.kinds).toBe("1 profile guide");
     expect(wording.skipped).toBeNull();
     expect(wording.confirmLabel).toBe("Send 1 message");
+  });
+
+  it("says which devices a chosen message means nothing for", () => {
+    const skipped = (kind: "AGENT_DOWNLOAD_LINK" | "MACOS_PROFILE_GUIDE") =>
+      describePlan(plan({ devices: 5, messages: 3, recipients: 3, skippedNoMessage: 2 }), 24, kind).skipped;
+    expect(skipped("AGENT_DOWNLOAD_LINK")).toBe("Not messaged: 2 phones or tablets (no agent to install).");
+    expect(skipped("MACOS_PROFILE_GUIDE")).toBe("Not messaged: 2 not made by Apple (no profile to install).");
   });
 
   it("cannot send when nothing is left to send, or when the filter matches over the limit", () => {

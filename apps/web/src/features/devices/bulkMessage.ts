@@ -10,14 +10,22 @@ export function kindNoun(kind: BulkMessageKind): string {
 const KIND_NOUNS: Record<BulkMessageKind, [one: string, many: string]> = {
   ENROLLMENT_INVITATION: ["re-enrolment invitation", "re-enrolment invitations"],
   AGENT_DOWNLOAD_LINK: ["agent download link", "agent download links"],
-  MACOS_PROFILE_GUIDE: ["macOS profile guide", "macOS profile guides"],
+  MACOS_PROFILE_GUIDE: ["profile guide", "profile guides"],
 };
 
 export const BULK_KIND_LABELS: Record<BulkMessageKind | "RECOMMENDED", string> = {
   RECOMMENDED: "Each device's recommended message",
   ENROLLMENT_INVITATION: "Re-enrolment invitation",
   AGENT_DOWNLOAD_LINK: "Agent download link",
-  MACOS_PROFILE_GUIDE: "macOS profile guide",
+  // Each owner gets the steps of their own device: a Mac's, an iPhone's or an iPad's.
+  MACOS_PROFILE_GUIDE: "Profile guide (Mac, iPhone, iPad)",
+};
+
+/** Devices a chosen message means nothing for (the server skips them), in the skipped list's words. */
+const NOT_APPLICABLE: Record<BulkMessageKind, string> = {
+  ENROLLMENT_INVITATION: "for which the message does not apply",
+  AGENT_DOWNLOAD_LINK: "phones or tablets (no agent to install)",
+  MACOS_PROFILE_GUIDE: "not made by Apple (no profile to install)",
 };
 
 function counted(n: number, one: string, many: string): string {
@@ -41,8 +49,15 @@ export interface PlanWording {
   canSend: boolean;
 }
 
-/** The plan in the dialog's words: what the admin confirms before anything is sent. */
-export function describePlan(plan: BulkRemediationPlan, skipHours: number): PlanWording {
+/**
+ * The plan in the dialog's words: what the admin confirms before anything is sent. `kind` is the
+ * chosen message (null: each device's recommended one), which says why a device got none.
+ */
+export function describePlan(
+  plan: BulkRemediationPlan,
+  skipHours: number,
+  kind: BulkMessageKind | null = null,
+): PlanWording {
   const devices = counted(plan.devices, "device matches", "devices match");
   if (plan.overLimit) {
     return {
@@ -60,7 +75,9 @@ export function describePlan(plan: BulkRemediationPlan, skipHours: number): Plan
       ? `${formatCount(plan.skippedRecentlySent)} whose owner got the same message in the last ${counted(skipHours, "hour", "hours")}`
       : null,
     plan.skippedNoMessage
-      ? `${formatCount(plan.skippedNoMessage)} waiting for the APNs certificate to be renewed (in FleetDM, not by the owner)`
+      ? kind === null
+        ? `${formatCount(plan.skippedNoMessage)} waiting for the APNs certificate to be renewed (in FleetDM, not by the owner)`
+        : `${formatCount(plan.skippedNoMessage)} ${NOT_APPLICABLE[kind]}`
       : null,
   ].filter((part) => part !== null);
   const messages = counted(plan.messages, "message", "messages");
