@@ -2,7 +2,7 @@ import { createMutation } from "@urql/solid";
 import { createSignal, Show } from "solid-js";
 import { useApp, useIsAdmin } from "../../app/context.ts";
 import { Notice } from "../../components/Notice.tsx";
-import { formatCount, formatDateTime, formatRelative } from "../../lib/format.ts";
+import { formatCount, formatDateTime, formatRelative, formatUntil } from "../../lib/format.ts";
 import { type ActionOutcome, outcomeOf } from "../../lib/mutation.ts";
 import { SyncNowMutation, type SyncRun, type SyncRunState } from "./documents.ts";
 
@@ -105,8 +105,7 @@ export function SyncPanel() {
                     {formatDateTime(new Date(at()).toISOString())}
                     <span class="muted">
                       {" "}
-                      ({at() > now() ? formatRelative(new Date(at()).toISOString(), now()) : "due now"}, every{" "}
-                      {data.settings()?.syncIntervalMinutes} min)
+                      ({formatUntil(at(), now())}, every {data.settings()?.syncIntervalMinutes} min)
                     </span>
                   </>
                 )}
