@@ -4,6 +4,7 @@ import { createSignal, For, onCleanup, Show } from "solid-js";
 import { useApp, useIsAdmin } from "../../app/context.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Notice } from "../../components/Notice.tsx";
+import { plural } from "../../lib/format.ts";
 import { type ActionOutcome, outcomeOf } from "../../lib/mutation.ts";
 import { platformLabel, STATUS_INFO } from "../../lib/status.ts";
 import { TeamsQuery } from "../devices/documents.ts";
@@ -266,8 +267,8 @@ export default function RulesPage() {
         onCancel={() => setDeleting(null)}
       >
         <p>
-          Its {deleting()?.openAlertCount ?? 0} live alerts are resolved (webhooks hear it), then the rule and its alert
-          history are deleted. This cannot be undone.
+          Its {plural(deleting()?.openAlertCount ?? 0, "live alert")} are resolved (webhooks hear it), then the rule and
+          its alert history are deleted. This cannot be undone.
         </p>
       </ConfirmDialog>
     </div>

@@ -2,7 +2,7 @@ import { A } from "@solidjs/router";
 import { createQuery } from "@urql/solid";
 import { For, Show } from "solid-js";
 import { Notice } from "../../components/Notice.tsx";
-import { formatDateTime } from "../../lib/format.ts";
+import { formatDateTime, plural } from "../../lib/format.ts";
 import { deviceHref } from "../devices/DeviceTable.tsx";
 import { OutboxQuery } from "./documents.ts";
 
@@ -51,7 +51,7 @@ export default function OutboxPage() {
                       </td>
                       <td>
                         {m.state}
-                        <span class="muted"> · {m.attempts} attempts</span>
+                        <span class="muted"> · {plural(m.attempts, "attempt")}</span>
                         <Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>
                       </td>
                     </tr>

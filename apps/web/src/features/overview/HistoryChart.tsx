@@ -1,7 +1,7 @@
 import "uplot/dist/uPlot.min.css";
 import { createEffect, onCleanup, onMount, Show } from "solid-js";
 import uPlot from "uplot";
-import { formatCount } from "../../lib/format.ts";
+import { formatCount, plural } from "../../lib/format.ts";
 import { STATUS_COLOURS, STATUS_INFO, STATUSES } from "../../lib/status.ts";
 import type { History } from "./history.ts";
 
@@ -86,7 +86,7 @@ export default function HistoryChart(props: { history: History }) {
         <Show when={!progress().caughtUp}>
           <span class="muted" role="status">
             {" "}
-            — replaying history… {formatCount(progress().loaded)} events
+            — replaying history… {plural(progress().loaded, "event")}
           </span>
         </Show>
         <Show when={progress().error}>
