@@ -106,6 +106,26 @@ function entries(count: number): string {
   return `${count.toLocaleString("en-US")} ${count === 1 ? "entry" : "entries"}`;
 }
 
+/**
+ * What sticks out past the right edge of the window: empty when the page is no wider than the
+ * viewport; otherwise the outermost elements that overflow, named so a failure says what to fix.
+ */
+async function overflow(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+    const wide = [...document.querySelectorAll<HTMLElement>("body *")].filter(
+      (el) => el.getBoundingClientRect().right > window.innerWidth + 1,
+    );
+    const outermost = wide.filter((el) => !wide.some((other) => other !== el && other.contains(el)));
+    return [
+      `page ${document.documentElement.scrollWidth} px wide in a ${window.innerWidth} px window`,
+      ...outermost.map(
+        (el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`,
+      ),
+    ];
+  });
+}
+
 async function cardCounts(p: Page): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const status of STATUSES) {
@@ -186,6 +206,8 @@ describe("dashboard", () => {
       .first()
       .waitFor();
     expect(await activity.getByText("Message sent to the owner").count()).toBe(0);
+    // With a message in its table, the page still fits a 1280-px laptop: the table scrolls in its panel.
+    expect(await overflow(page)).toEqual([]);
 
     // Unenrol: the transition appears in the timeline (via the live feed and the refresh).
     await page.getByTestId("action-UNENROLL").click();

@@ -58,10 +58,11 @@ describe("device activity", () => {
 });
 
 describe("MessagesTable", () => {
-  it("explains an unsent message once", () => {
+  it("explains an unsent message once, and scrolls inside its own box", () => {
     render(() => <MessagesTable messages={[message("m1", "UNSENT", "No SMTP server is configured (SMTP_URL).")]} />);
     expect(body().getAllByText(/No SMTP server is configured/)).toHaveLength(1);
     expect(body().getByText(/the message stays in the outbox/)).toBeInTheDocument();
+    expect(body().getByTestId("messages-scroll")).toHaveClass("table-scroll");
   });
 
   it("still shows a failed message's error", () => {

@@ -179,41 +179,45 @@ function Timeline(props: { events: HistoryEvent[]; hasMore: boolean; loadingMore
 export function MessagesTable(props: { messages: OutboundMessage[] }) {
   return (
     <Show when={props.messages.length > 0} fallback={<p class="muted">No messages.</p>}>
-      <table class="data-table">
-        <thead>
-          <tr>
-            <th scope="col">Queued</th>
-            <th scope="col">Message</th>
-            <th scope="col">To</th>
-            <th scope="col">Delivery</th>
-          </tr>
-        </thead>
-        <tbody>
-          <For each={props.messages}>
-            {(m) => (
-              <tr data-kind={m.kind}>
-                <td>{formatDateTime(m.createdAt)}</td>
-                <td>{m.subject}</td>
-                <td>{m.recipient}</td>
-                <td>
-                  <span class={`badge ${deliveryTone(m.state)}`}>{m.state}</span>
-                  <Show when={m.sentAt}>{(at) => <span class="muted"> {formatDateTime(at())}</span>}</Show>
-                  {/* An UNSENT message's lastError is always "No SMTP server is configured (SMTP_URL).":
+      {/* Four columns of addresses and subjects are wider than the side column: they scroll here,
+          not the page. */}
+      <div class="table-scroll" data-testid="messages-scroll">
+        <table class="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Queued</th>
+              <th scope="col">Message</th>
+              <th scope="col">To</th>
+              <th scope="col">Delivery</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={props.messages}>
+              {(m) => (
+                <tr data-kind={m.kind}>
+                  <td>{formatDateTime(m.createdAt)}</td>
+                  <td>{m.subject}</td>
+                  <td>{m.recipient}</td>
+                  <td>
+                    <span class={`badge ${deliveryTone(m.state)}`}>{m.state}</span>
+                    <Show when={m.sentAt}>{(at) => <span class="muted"> {formatDateTime(at())}</span>}</Show>
+                    {/* An UNSENT message's lastError is always "No SMTP server is configured (SMTP_URL).":
                       said once, with what it means, instead of twice. */}
-                  <Show
-                    when={m.state === "UNSENT"}
-                    fallback={<Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>}
-                  >
-                    <div class="muted small">
-                      No SMTP server is configured (SMTP_URL): the message stays in the outbox.
-                    </div>
-                  </Show>
-                </td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+                    <Show
+                      when={m.state === "UNSENT"}
+                      fallback={<Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>}
+                    >
+                      <div class="muted small">
+                        No SMTP server is configured (SMTP_URL): the message stays in the outbox.
+                      </div>
+                    </Show>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
     </Show>
   );
 }
