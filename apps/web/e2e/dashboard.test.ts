@@ -41,6 +41,10 @@ const Unenroll = gql<{ unenrollDevice: { __typename: string } }, { id: string }>
   "mutation($id: ID!) { unenrollDevice(deviceId: $id) { __typename } }",
 );
 
+const MessagedDevice = gql<{ outboundMessages: { device: { id: string } | null }[] }>(
+  "{ outboundMessages(first: 1) { device { id } } }",
+);
+
 let server: TestServer;
 let proxy: CuttableProxy;
 let browser: Browser;
@@ -217,6 +221,45 @@ describe("dashboard", () => {
     await page.getByTestId("timeline").getByText("Unenrolled").first().waitFor();
     // Unenrolling again is refused with the server's own message.
     expect(await page.getByTestId("action-UNENROLL").isDisabled()).toBe(true);
+  });
+
+  it("fits every page in a 390-px-wide phone: the nav wraps, fields stack, tables scroll in place", async () => {
+    const { outboundMessages } = await server.request(MessagedDevice);
+    const messaged = outboundMessages[0]?.device?.id;
+    if (!messaged) throw new Error("no device has a message (the test above sends one)");
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    context.setDefaultTimeout(10_000);
+    try {
+      const phone = await context.newPage();
+      await signIn(phone, proxy.url, ADMIN_TOKEN);
+      const pages: [string, string][] = [
+        ["/", "sync-panel"],
+        ["/devices", "export-csv"],
+        [`/devices/${encodeURIComponent(messaged)}`, "device-messages"],
+        ["/alerts", "nav-alert-count"],
+        ["/alerts/rules", "nav-alert-count"],
+        ["/settings", "save-settings"],
+        ["/outbox", "outbox"],
+        ["/audit", "nav-alert-count"],
+        ["/tokens", "nav-alert-count"],
+      ];
+      const wider: { path: string; overflow: string[] }[] = [];
+      for (const [path, ready] of pages) {
+        await phone.goto(`${proxy.url}${path}`);
+        await phone.getByTestId(ready).first().waitFor();
+        await phone.locator("main h1").first().waitFor();
+        const found = await overflow(phone);
+        if (found.length > 0) wider.push({ path, overflow: found });
+      }
+      expect(wider).toEqual([]);
+      // Every navigation link is on screen, not cut off past the right edge.
+      for (const link of await phone.locator(".app-header nav a").all()) {
+        const box = await link.boundingBox();
+        expect(box && box.x + box.width).toBeLessThanOrEqual(390);
+      }
+    } finally {
+      await context.close();
+    }
   });
 
   it("messages the owners of the listed devices after showing the plan, and never on a stale one", async () => {
