@@ -37,27 +37,57 @@ export function formatTime(iso: string | number | Date): string {
   return time.format(new Date(iso));
 }
 
-/** "3 min ago", "in 12 min", "2 days ago": coarse on purpose, for scanning. */
+/**
+ * The page clock ticks every 15 s and the server's clock is not the browser's, so something that has
+ * just happened can look a few seconds ahead of "now". Up to this far ahead reads as "just now".
+ */
+export const NEAR_FUTURE_MS = 60_000;
+
+const RELATIVE_UNITS: [number, string][] = [
+  [86_400_000, "day"],
+  [3_600_000, "h"],
+  [60_000, "min"],
+  [1000, "s"],
+];
+
+/** "12 min", "2 days": the largest unit that fits, rounded down; undefined under a second. */
+function span(ms: number): string | undefined {
+  for (const [size, unit] of RELATIVE_UNITS) {
+    if (ms >= size) {
+      const n = Math.floor(ms / size);
+      return unit === "day" ? plural(n, "day") : `${n} ${unit}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * When something happened: "3 min ago", "2 days ago"; coarse on purpose, for scanning. A time up to
+ * NEAR_FUTURE_MS ahead is clock skew, not the future ("just now"); a time further ahead (a snooze, a
+ * deadline) reads "in 5 min". For a time that is expected to come, use formatUntil.
+ */
 export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return "never";
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return "—";
   const diff = t - now;
-  const abs = Math.abs(diff);
-  const units: [number, string][] = [
-    [86_400_000, "day"],
-    [3_600_000, "h"],
-    [60_000, "min"],
-    [1000, "s"],
-  ];
-  for (const [size, unit] of units) {
-    if (abs >= size) {
-      const n = Math.floor(abs / size);
-      const label = unit === "day" ? (n === 1 ? "day" : "days") : unit;
-      return diff < 0 ? `${n} ${label} ago` : `in ${n} ${label}`;
-    }
-  }
-  return "just now";
+  if (diff > 0 && diff <= NEAR_FUTURE_MS) return "just now";
+  const text = span(Math.abs(diff));
+  if (!text) return "just now";
+  return diff < 0 ? `${text} ago` : `in ${text}`;
+}
+
+/** When something scheduled is due: "in 30 s", "in 5 min", or "due now" once its time has come. */
+export function formatUntil(at: string | number | Date, now: number = Date.now()): string {
+  const t = new Date(at).getTime();
+  if (Number.isNaN(t)) return "—";
+  const text = t > now ? span(t - now) : undefined;
+  return text ? `in ${text}` : "due now";
+}
+
+/** "1 attempt", "3 attempts", "1,204 devices": a count with its noun agreeing. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${integer.format(n)} ${n === 1 ? one : many}`;
 }
 
 export function signed(n: number): string {

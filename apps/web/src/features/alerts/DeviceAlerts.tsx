@@ -32,42 +32,44 @@ export function DeviceAlerts(props: { deviceId: string }) {
           </Show>
         }
       >
-        <table class="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">Severity</th>
-              <th scope="col">State</th>
-              <th scope="col">Opened</th>
-              <th scope="col">Resolved</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={alerts()}>
-              {(alert) => (
-                <tr data-alert-id={alert.id} data-state={alert.state}>
-                  <td>
-                    <A href={`/alerts?rule=${encodeURIComponent(alert.rule.id)}&state=all`}>{alert.rule.name}</A>
-                  </td>
-                  <td>
-                    <SeverityBadge severity={alert.severity} class="small" />
-                  </td>
-                  <td>
-                    <AlertStateBadge state={alert.state} class="small" />
-                    <Show when={alert.state === "SNOOZED" && alert.snoozedUntil}>
-                      {(until) => <div class="muted small">until {formatDateTime(until())}</div>}
-                    </Show>
-                    <Show when={alert.state === "ACKNOWLEDGED" && alert.acknowledgedBy}>
-                      {(by) => <div class="muted small">by {by()}</div>}
-                    </Show>
-                  </td>
-                  <td>{formatDateTime(alert.openedAt)}</td>
-                  <td>{formatDateTime(alert.resolvedAt)}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+        <div class="table-scroll">
+          <table class="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Rule</th>
+                <th scope="col">Severity</th>
+                <th scope="col">State</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Resolved</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={alerts()}>
+                {(alert) => (
+                  <tr data-alert-id={alert.id} data-state={alert.state}>
+                    <td>
+                      <A href={`/alerts?rule=${encodeURIComponent(alert.rule.id)}&state=all`}>{alert.rule.name}</A>
+                    </td>
+                    <td>
+                      <SeverityBadge severity={alert.severity} class="small" />
+                    </td>
+                    <td>
+                      <AlertStateBadge state={alert.state} class="small" />
+                      <Show when={alert.state === "SNOOZED" && alert.snoozedUntil}>
+                        {(until) => <div class="muted small">until {formatDateTime(until())}</div>}
+                      </Show>
+                      <Show when={alert.state === "ACKNOWLEDGED" && alert.acknowledgedBy}>
+                        {(by) => <div class="muted small">by {by()}</div>}
+                      </Show>
+                    </td>
+                    <td>{formatDateTime(alert.openedAt)}</td>
+                    <td>{formatDateTime(alert.resolvedAt)}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
       </Show>
     </section>
   );

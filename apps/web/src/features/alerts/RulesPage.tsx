@@ -4,6 +4,7 @@ import { createSignal, For, onCleanup, Show } from "solid-js";
 import { useApp, useIsAdmin } from "../../app/context.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Notice } from "../../components/Notice.tsx";
+import { plural } from "../../lib/format.ts";
 import { type ActionOutcome, outcomeOf } from "../../lib/mutation.ts";
 import { platformLabel, STATUS_INFO } from "../../lib/status.ts";
 import { TeamsQuery } from "../devices/documents.ts";
@@ -153,94 +154,96 @@ export default function RulesPage() {
         </Show>
         <Show when={result.data} fallback={<p class="muted">Loading rules…</p>}>
           <Show when={rules().length > 0} fallback={<p class="muted">No rules: nothing opens alerts.</p>}>
-            <table class="data-table" data-testid="rules-table">
-              <thead>
-                <tr>
-                  <th scope="col">Enabled</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Then</th>
-                  <th scope="col">Open alerts</th>
-                  <Show when={isAdmin()}>
-                    <th scope="col">
-                      <span class="sr-only">Actions</span>
-                    </th>
-                  </Show>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={rules()}>
-                  {(rule) => (
-                    <tr data-testid="rule-row" data-rule-id={rule.id} classList={{ "muted-row": !rule.enabled }}>
-                      <td>
-                        <input
-                          type="checkbox"
-                          checked={rule.enabled}
-                          disabled={!isAdmin() || toggling() === rule.id}
-                          onChange={(e) => void toggle(rule, e.currentTarget.checked)}
-                          aria-label={`${rule.name} enabled`}
-                          data-testid="rule-enabled"
-                        />
-                      </td>
-                      <td>
-                        <strong>{rule.name}</strong>
-                      </td>
-                      <td>
-                        <SeverityBadge severity={rule.severity} class="small" />
-                      </td>
-                      <td>
-                        {rule.statuses.map((s) => STATUS_INFO[s].label).join(", ")}
-                        <div class="muted small">
-                          {rule.platforms.length ? rule.platforms.map(platformLabel).join(", ") : "Every platform"} ·{" "}
-                          {rule.teams.length || rule.includeNoTeam
-                            ? `${[...rule.teams, ...(rule.includeNoTeam ? ["No team"] : [])].join(", ")} · `
-                            : ""}
-                          {rule.gracePeriodHours > 0
-                            ? `for ${formatGracePeriod(rule.gracePeriodHours)}`
-                            : formatGracePeriod(rule.gracePeriodHours)}
-                        </div>
-                      </td>
-                      <td class="small">
-                        {NOTIFICATION_LABELS[rule.adminNotification]}
-                        <Show when={rule.adminEmails.length}>
-                          <span class="muted"> to {rule.adminEmails.join(", ")}</span>
-                        </Show>
-                        <Show when={rule.remindEmployee}>
-                          <div>Reminds the owner</div>
-                        </Show>
-                        <Show when={rule.notifyWebhooks}>
-                          <div>Posts to webhooks</div>
-                        </Show>
-                      </td>
-                      <td>
-                        <A href={`/alerts?rule=${encodeURIComponent(rule.id)}`}>{rule.openAlertCount}</A>
-                      </td>
-                      <Show when={isAdmin()}>
-                        <td class="row-actions">
-                          <button
-                            type="button"
-                            class="button small"
-                            onClick={() => setEditing({ kind: "edit", rule })}
-                            data-testid="edit-rule"
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            class="button small danger"
-                            onClick={() => setDeleting(rule)}
-                            data-testid="delete-rule"
-                          >
-                            Delete…
-                          </button>
+            <div class="table-scroll">
+              <table class="data-table" data-testid="rules-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Enabled</th>
+                    <th scope="col">Rule</th>
+                    <th scope="col">Severity</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Then</th>
+                    <th scope="col">Open alerts</th>
+                    <Show when={isAdmin()}>
+                      <th scope="col">
+                        <span class="sr-only">Actions</span>
+                      </th>
+                    </Show>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={rules()}>
+                    {(rule) => (
+                      <tr data-testid="rule-row" data-rule-id={rule.id} classList={{ "muted-row": !rule.enabled }}>
+                        <td>
+                          <input
+                            type="checkbox"
+                            checked={rule.enabled}
+                            disabled={!isAdmin() || toggling() === rule.id}
+                            onChange={(e) => void toggle(rule, e.currentTarget.checked)}
+                            aria-label={`${rule.name} enabled`}
+                            data-testid="rule-enabled"
+                          />
                         </td>
-                      </Show>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+                        <td>
+                          <strong>{rule.name}</strong>
+                        </td>
+                        <td>
+                          <SeverityBadge severity={rule.severity} class="small" />
+                        </td>
+                        <td>
+                          {rule.statuses.map((s) => STATUS_INFO[s].label).join(", ")}
+                          <div class="muted small">
+                            {rule.platforms.length ? rule.platforms.map(platformLabel).join(", ") : "Every platform"} ·{" "}
+                            {rule.teams.length || rule.includeNoTeam
+                              ? `${[...rule.teams, ...(rule.includeNoTeam ? ["No team"] : [])].join(", ")} · `
+                              : ""}
+                            {rule.gracePeriodHours > 0
+                              ? `for ${formatGracePeriod(rule.gracePeriodHours)}`
+                              : formatGracePeriod(rule.gracePeriodHours)}
+                          </div>
+                        </td>
+                        <td class="small">
+                          {NOTIFICATION_LABELS[rule.adminNotification]}
+                          <Show when={rule.adminEmails.length}>
+                            <span class="muted"> to {rule.adminEmails.join(", ")}</span>
+                          </Show>
+                          <Show when={rule.remindEmployee}>
+                            <div>Reminds the owner</div>
+                          </Show>
+                          <Show when={rule.notifyWebhooks}>
+                            <div>Posts to webhooks</div>
+                          </Show>
+                        </td>
+                        <td>
+                          <A href={`/alerts?rule=${encodeURIComponent(rule.id)}`}>{rule.openAlertCount}</A>
+                        </td>
+                        <Show when={isAdmin()}>
+                          <td class="row-actions">
+                            <button
+                              type="button"
+                              class="button small"
+                              onClick={() => setEditing({ kind: "edit", rule })}
+                              data-testid="edit-rule"
+                            >
+                              Edit
+                            </button>
+                            <button
+                              type="button"
+                              class="button small danger"
+                              onClick={() => setDeleting(rule)}
+                              data-testid="delete-rule"
+                            >
+                              Delete…
+                            </button>
+                          </td>
+                        </Show>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
           </Show>
         </Show>
         <Show
@@ -266,8 +269,8 @@ export default function RulesPage() {
         onCancel={() => setDeleting(null)}
       >
         <p>
-          Its {deleting()?.openAlertCount ?? 0} live alerts are resolved (webhooks hear it), then the rule and its alert
-          history are deleted. This cannot be undone.
+          Its {plural(deleting()?.openAlertCount ?? 0, "live alert")} are resolved (webhooks hear it), then the rule and
+          its alert history are deleted. This cannot be undone.
         </p>
       </ConfirmDialog>
     </div>

@@ -104,59 +104,61 @@ function DeliveryLog(props: { webhook: Webhook }) {
       </div>
       <Show when={error()}>{(e) => <Notice kind="error">{e()}</Notice>}</Show>
       <Show when={deliveries().length > 0} fallback={<p class="muted small">No deliveries yet.</p>}>
-        <table class="data-table small">
-          <thead>
-            <tr>
-              <th scope="col">Queued</th>
-              <th scope="col">Event</th>
-              <th scope="col">State</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Times</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={deliveries()}>
-              {(d) => (
-                <tr data-testid="delivery-row" data-state={d.state}>
-                  <td>
-                    <time datetime={d.createdAt} title={formatDateTime(d.createdAt)}>
-                      {formatRelative(d.createdAt, now())}
-                    </time>
-                  </td>
-                  <td class="mono">{d.eventType}</td>
-                  <td>
-                    <span class={`badge small ${deliveryTone(d.state)}`}>{d.state}</span>
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td class="change-cell">
-                    <Show when={d.lastStatus !== null}>
-                      <span class="mono">HTTP {d.lastStatus}</span>
-                    </Show>
-                    <Show when={d.lastError}>{(e) => <div class="error-text">{e()}</div>}</Show>
-                    <Show when={d.lastResponse}>
-                      {(r) => (
-                        <details>
-                          <summary>Response</summary>
-                          <pre class="message-body">{r()}</pre>
-                        </details>
-                      )}
-                    </Show>
-                    <details>
-                      <summary>Body</summary>
-                      <pre class="message-body">{d.body}</pre>
-                    </details>
-                  </td>
-                  <td>
-                    <Show when={d.lastAttemptAt}>{(at) => <div>Last try {formatDateTime(at())}</div>}</Show>
-                    <Show when={d.nextAttemptAt}>{(at) => <div>Next try {formatDateTime(at())}</div>}</Show>
-                    <Show when={d.deliveredAt}>{(at) => <div>Delivered {formatDateTime(at())}</div>}</Show>
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+        <div class="table-scroll">
+          <table class="data-table small">
+            <thead>
+              <tr>
+                <th scope="col">Queued</th>
+                <th scope="col">Event</th>
+                <th scope="col">State</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last answer</th>
+                <th scope="col">Times</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={deliveries()}>
+                {(d) => (
+                  <tr data-testid="delivery-row" data-state={d.state}>
+                    <td>
+                      <time datetime={d.createdAt} title={formatDateTime(d.createdAt)}>
+                        {formatRelative(d.createdAt, now())}
+                      </time>
+                    </td>
+                    <td class="mono">{d.eventType}</td>
+                    <td>
+                      <span class={`badge small ${deliveryTone(d.state)}`}>{d.state}</span>
+                    </td>
+                    <td>{d.attempts}</td>
+                    <td class="change-cell">
+                      <Show when={d.lastStatus !== null}>
+                        <span class="mono">HTTP {d.lastStatus}</span>
+                      </Show>
+                      <Show when={d.lastError}>{(e) => <div class="error-text">{e()}</div>}</Show>
+                      <Show when={d.lastResponse}>
+                        {(r) => (
+                          <details>
+                            <summary>Response</summary>
+                            <pre class="message-body">{r()}</pre>
+                          </details>
+                        )}
+                      </Show>
+                      <details>
+                        <summary>Body</summary>
+                        <pre class="message-body">{d.body}</pre>
+                      </details>
+                    </td>
+                    <td>
+                      <Show when={d.lastAttemptAt}>{(at) => <div>Last try {formatDateTime(at())}</div>}</Show>
+                      <Show when={d.nextAttemptAt}>{(at) => <div>Next try {formatDateTime(at())}</div>}</Show>
+                      <Show when={d.deliveredAt}>{(at) => <div>Delivered {formatDateTime(at())}</div>}</Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
       </Show>
     </div>
   );

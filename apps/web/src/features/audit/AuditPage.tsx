@@ -308,41 +308,43 @@ export default function AuditPage() {
             </p>
           }
         >
-          <table class="data-table" data-testid="audit">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={pages().entries()}>
-                {(e) => (
-                  <tr data-testid="audit-row" data-entry-id={e.id} data-action={e.action}>
-                    <td class="nowrap">{formatDateTime(e.at)}</td>
-                    <td data-testid="audit-actor">{e.actor}</td>
-                    <td class="mono">{e.action}</td>
-                    <td>
-                      <Show when={e.targetDevice} fallback={<span class="mono small">{e.target ?? "—"}</span>}>
-                        {(d) => (
-                          <A href={deviceHref(d().id)} data-testid="audit-target-device">
-                            {d().name}
-                          </A>
-                        )}
-                      </Show>
-                    </td>
-                    <td class="mono small change-cell">
-                      <Show when={e.before}>{(b) => <div>before: {b()}</div>}</Show>
-                      <Show when={e.after}>{(a) => <div>after: {a()}</div>}</Show>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
+          <div class="table-scroll">
+            <table class="data-table" data-testid="audit">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">Change</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={pages().entries()}>
+                  {(e) => (
+                    <tr data-testid="audit-row" data-entry-id={e.id} data-action={e.action}>
+                      <td class="nowrap">{formatDateTime(e.at)}</td>
+                      <td data-testid="audit-actor">{e.actor}</td>
+                      <td class="mono">{e.action}</td>
+                      <td>
+                        <Show when={e.targetDevice} fallback={<span class="mono small">{e.target ?? "—"}</span>}>
+                          {(d) => (
+                            <A href={deviceHref(d().id)} data-testid="audit-target-device">
+                              {d().name}
+                            </A>
+                          )}
+                        </Show>
+                      </td>
+                      <td class="mono small change-cell">
+                        <Show when={e.before}>{(b) => <div>before: {b()}</div>}</Show>
+                        <Show when={e.after}>{(a) => <div>after: {a()}</div>}</Show>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
           <Show when={pages().hasMore()}>
             <p>
               <button

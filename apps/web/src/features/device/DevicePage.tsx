@@ -75,13 +75,43 @@ export function WhyThisStatus(props: { status: DeviceDetail["status"]; problems:
 }
 
 const ACTIVITY_WORDS: Record<string, string> = {
-  "device.sendRemediation": "Message sent to the owner",
   "device.unenroll": "Unenrolled",
   "employee.visit": "Owner opened their enrolment page",
   "employee.checkAgain": "Owner asked to check again",
 };
 
-function Activity(props: { deviceId: string; entries: ActivityEntry[] }) {
+/** What became of a message, in words: the audit entry records that it was queued, not that it left. */
+const MESSAGE_WORDS: Record<string, string> = {
+  SENT: "Message sent to the owner",
+  PENDING: "Message to the owner queued, not sent yet",
+  FAILED: "Message to the owner could not be sent",
+  UNSENT: "Message to the owner queued, not sent (no SMTP server)",
+};
+
+function messageIdOf(entry: ActivityEntry): string | undefined {
+  if (!entry.after) return undefined;
+  try {
+    const details: unknown = JSON.parse(entry.after);
+    if (typeof details === "object" && details !== null && "messageId" in details) {
+      return typeof details.messageId === "string" ? details.messageId : undefined;
+    }
+  } catch {
+    // Not JSON: an entry without details.
+  }
+  return undefined;
+}
+
+export function activityWords(entry: ActivityEntry, messages: readonly OutboundMessage[]): string {
+  if (entry.action === "device.sendRemediation") {
+    const id = messageIdOf(entry);
+    const message = id === undefined ? undefined : messages.find((m) => m.id === id);
+    // Older than the page's latest messages: all that is known is that it was queued.
+    return message ? (MESSAGE_WORDS[message.state] ?? "Message to the owner queued") : "Message to the owner queued";
+  }
+  return ACTIVITY_WORDS[entry.action] ?? entry.action;
+}
+
+export function Activity(props: { deviceId: string; entries: ActivityEntry[]; messages: OutboundMessage[] }) {
   return (
     <section class="panel" aria-labelledby="activity-title" data-testid="device-activity">
       <h2 id="activity-title">Activity</h2>
@@ -95,8 +125,8 @@ function Activity(props: { deviceId: string; entries: ActivityEntry[] }) {
           <For each={props.entries}>
             {(entry) => (
               <li>
-                <time datetime={entry.at}>{new Date(entry.at).toLocaleString()}</time> —{" "}
-                {ACTIVITY_WORDS[entry.action] ?? entry.action} <span class="muted small">({entry.actor})</span>
+                <time datetime={entry.at}>{formatDateTime(entry.at)}</time> — {activityWords(entry, props.messages)}{" "}
+                <span class="muted small">({entry.actor})</span>
               </li>
             )}
           </For>
@@ -149,35 +179,45 @@ function Timeline(props: { events: HistoryEvent[]; hasMore: boolean; loadingMore
 export function MessagesTable(props: { messages: OutboundMessage[] }) {
   return (
     <Show when={props.messages.length > 0} fallback={<p class="muted">No messages.</p>}>
-      <table class="data-table">
-        <thead>
-          <tr>
-            <th scope="col">Queued</th>
-            <th scope="col">Message</th>
-            <th scope="col">To</th>
-            <th scope="col">Delivery</th>
-          </tr>
-        </thead>
-        <tbody>
-          <For each={props.messages}>
-            {(m) => (
-              <tr data-kind={m.kind}>
-                <td>{formatDateTime(m.createdAt)}</td>
-                <td>{m.subject}</td>
-                <td>{m.recipient}</td>
-                <td>
-                  <span class={`badge ${deliveryTone(m.state)}`}>{m.state}</span>
-                  <Show when={m.sentAt}>{(at) => <span class="muted"> {formatDateTime(at())}</span>}</Show>
-                  <Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>
-                  <Show when={m.state === "UNSENT"}>
-                    <div class="muted small">No SMTP server is configured: the message stays in the outbox.</div>
-                  </Show>
-                </td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+      {/* Four columns of addresses and subjects are wider than the side column: they scroll here,
+          not the page. */}
+      <div class="table-scroll" data-testid="messages-scroll">
+        <table class="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Queued</th>
+              <th scope="col">Message</th>
+              <th scope="col">To</th>
+              <th scope="col">Delivery</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={props.messages}>
+              {(m) => (
+                <tr data-kind={m.kind}>
+                  <td>{formatDateTime(m.createdAt)}</td>
+                  <td>{m.subject}</td>
+                  <td>{m.recipient}</td>
+                  <td>
+                    <span class={`badge ${deliveryTone(m.state)}`}>{m.state}</span>
+                    <Show when={m.sentAt}>{(at) => <span class="muted"> {formatDateTime(at())}</span>}</Show>
+                    {/* An UNSENT message's lastError is always "No SMTP server is configured (SMTP_URL).":
+                      said once, with what it means, instead of twice. */}
+                    <Show
+                      when={m.state === "UNSENT"}
+                      fallback={<Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>}
+                    >
+                      <div class="muted small">
+                        No SMTP server is configured (SMTP_URL): the message stays in the outbox.
+                      </div>
+                    </Show>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
     </Show>
   );
 }
@@ -329,7 +369,11 @@ export default function DevicePage() {
                 <h2 id="messages-title">Messages to the owner</h2>
                 <MessagesTable messages={result.data?.outboundMessages ?? []} />
               </section>
-              <Show when={device()}>{(d) => <Activity deviceId={d().id} entries={d().activity} />}</Show>
+              <Show when={device()}>
+                {(d) => (
+                  <Activity deviceId={d().id} entries={d().activity} messages={result.data?.outboundMessages ?? []} />
+                )}
+              </Show>
             </div>
           </>
         )}

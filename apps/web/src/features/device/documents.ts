@@ -80,6 +80,8 @@ export interface ActivityEntry {
   actor: string;
   action: string;
   at: string;
+  /** The entry's JSON details; a sent message's carry its `messageId`. */
+  after: string | null;
 }
 
 const HISTORY_FIELDS = `pageInfo { hasNextPage endCursor } edges { node { seq at from to causes { code text likely } syncRunId } }`;
@@ -98,7 +100,7 @@ export const DeviceDetailQuery = gql<
       problems { status causes { code text likely } remediation { kind text } }
       messageKinds recommendedMessage
       history(first: $historyFirst) { ${HISTORY_FIELDS} }
-      activity(first: 30) { id actor action at }
+      activity(first: 30) { id actor action at after }
     }
   }
   outboundMessages(deviceId: $id, first: 20) { ${MESSAGE_FIELDS} }

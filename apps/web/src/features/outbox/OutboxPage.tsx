@@ -2,7 +2,7 @@ import { A } from "@solidjs/router";
 import { createQuery } from "@urql/solid";
 import { For, Show } from "solid-js";
 import { Notice } from "../../components/Notice.tsx";
-import { formatDateTime } from "../../lib/format.ts";
+import { formatDateTime, plural } from "../../lib/format.ts";
 import { deviceHref } from "../devices/DeviceTable.tsx";
 import { OutboxQuery } from "./documents.ts";
 
@@ -22,43 +22,45 @@ export default function OutboxPage() {
       <Show when={result.data} fallback={<p class="muted">Loading…</p>}>
         {(data) => (
           <Show when={data().outboundMessages.length > 0} fallback={<p class="muted">The outbox is empty.</p>}>
-            <table class="data-table" data-testid="outbox">
-              <thead>
-                <tr>
-                  <th scope="col">Queued</th>
-                  <th scope="col">Device</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Delivery</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={data().outboundMessages}>
-                  {(m) => (
-                    <tr>
-                      <td>{formatDateTime(m.createdAt)}</td>
-                      <td>
-                        <Show when={m.device} fallback="—">
-                          {(d) => <A href={deviceHref(d().id)}>{d().name}</A>}
-                        </Show>
-                      </td>
-                      <td>{m.recipient}</td>
-                      <td>
-                        <details>
-                          <summary>{m.subject}</summary>
-                          <pre class="message-body">{m.body}</pre>
-                        </details>
-                      </td>
-                      <td>
-                        {m.state}
-                        <span class="muted"> · {m.attempts} attempts</span>
-                        <Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+            <div class="table-scroll">
+              <table class="data-table" data-testid="outbox">
+                <thead>
+                  <tr>
+                    <th scope="col">Queued</th>
+                    <th scope="col">Device</th>
+                    <th scope="col">To</th>
+                    <th scope="col">Subject</th>
+                    <th scope="col">Delivery</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={data().outboundMessages}>
+                    {(m) => (
+                      <tr>
+                        <td>{formatDateTime(m.createdAt)}</td>
+                        <td>
+                          <Show when={m.device} fallback="—">
+                            {(d) => <A href={deviceHref(d().id)}>{d().name}</A>}
+                          </Show>
+                        </td>
+                        <td>{m.recipient}</td>
+                        <td>
+                          <details>
+                            <summary>{m.subject}</summary>
+                            <pre class="message-body">{m.body}</pre>
+                          </details>
+                        </td>
+                        <td>
+                          {m.state}
+                          <span class="muted"> · {plural(m.attempts, "attempt")}</span>
+                          <Show when={m.lastError}>{(e) => <div class="error-text small">{e()}</div>}</Show>
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
           </Show>
         )}
       </Show>

@@ -1,8 +1,9 @@
 import "uplot/dist/uPlot.min.css";
 import { createEffect, onCleanup, onMount, Show } from "solid-js";
 import uPlot from "uplot";
-import { formatCount } from "../../lib/format.ts";
+import { formatCount, formatDateTime, plural } from "../../lib/format.ts";
 import { STATUS_COLOURS, STATUS_INFO, STATUSES } from "../../lib/status.ts";
+import { COUNT_INCRS, timeTickLabels } from "./chartAxes.ts";
 import type { History } from "./history.ts";
 
 /**
@@ -36,16 +37,26 @@ export default function HistoryChart(props: { history: History }) {
           },
         },
         axes: [
-          { stroke: "#374151", grid: { stroke: "#e5e7eb" } },
+          {
+            stroke: "#374151",
+            grid: { stroke: "#e5e7eb" },
+            // en-GB and 24-hour like every other time on the page, not uPlot's "11:40pm 12/5/26".
+            values: (_u, ticks, _axis, _space, incr) => timeTickLabels(ticks, incr),
+          },
           {
             stroke: "#374151",
             grid: { stroke: "#e5e7eb" },
             size: 64,
+            // Devices come in whole numbers: no 2.5 or 7.5 ticks on a small fleet.
+            incrs: COUNT_INCRS,
             values: (_u, ticks) => ticks.map((t) => formatCount(t)),
           },
         ],
         series: [
-          {},
+          {
+            value: (_u: uPlot, v: number | null) =>
+              v === null ? "—" : formatDateTime(new Date(v * 1000).toISOString()),
+          },
           ...STATUSES.map((status) => ({
             label: STATUS_INFO[status].label,
             stroke: STATUS_COLOURS[status],
@@ -86,7 +97,7 @@ export default function HistoryChart(props: { history: History }) {
         <Show when={!progress().caughtUp}>
           <span class="muted" role="status">
             {" "}
-            — replaying history… {formatCount(progress().loaded)} events
+            — replaying history… {plural(progress().loaded, "event")}
           </span>
         </Show>
         <Show when={progress().error}>

@@ -3,7 +3,7 @@ import { createSignal, For, Show } from "solid-js";
 import { useApp, useIsAdmin } from "../../app/context.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Notice } from "../../components/Notice.tsx";
-import { formatCount, formatDateTime } from "../../lib/format.ts";
+import { formatDateTime, plural } from "../../lib/format.ts";
 import { type ActionOutcome, outcomeOf } from "../../lib/mutation.ts";
 import { ConfirmUnenrollmentMutation, type SyncRun } from "./documents.ts";
 
@@ -38,7 +38,7 @@ export function PendingUnenrollment() {
           <div class="notice notice-warning pending-unenroll" role="status" data-testid="pending-unenroll">
             <p>
               <strong>Auto-unenrolment is waiting for you.</strong> The sync of {formatDateTime(run.startedAt)} would
-              purge {formatCount(run.pendingUnenrollCount)} offline devices from Fleet: more than{" "}
+              purge {plural(run.pendingUnenrollCount, "offline device")} from Fleet: more than{" "}
               {percent() ?? "the allowed"}% of the fleet in one run, so nothing was purged.
               <Show when={run.error}> {run.error}</Show>
             </p>
@@ -62,15 +62,16 @@ export function PendingUnenrollment() {
       <ConfirmDialog
         open={asking() !== null}
         title="Confirm auto-unenrolment"
-        confirmLabel={`Unenrol ${formatCount(asking()?.pendingUnenrollCount ?? 0)} devices`}
+        confirmLabel={`Unenrol ${plural(asking()?.pendingUnenrollCount ?? 0, "device")}`}
         danger
         busy={state.fetching}
         onConfirm={doConfirm}
         onCancel={() => setAsking(null)}
       >
         <p>
-          {formatCount(asking()?.pendingUnenrollCount ?? 0)} devices have been offline for longer than the
-          auto-unenrolment delay. They will be purged from Fleet and marked Unenrolled
+          {plural(asking()?.pendingUnenrollCount ?? 0, "device")}{" "}
+          {asking()?.pendingUnenrollCount === 1 ? "has" : "have"} been offline for longer than the auto-unenrolment
+          delay. They will be purged from Fleet and marked Unenrolled
           {data.settings()?.resendInvitationOnUnenroll
             ? "; their owners will be sent a new enrolment invitation."
             : ". Their owners will not be re-invited (the setting is off)."}

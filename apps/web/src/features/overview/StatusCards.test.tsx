@@ -40,6 +40,7 @@ describe("StatusCards", () => {
     // Words, not colour alone: the label is in the card and in its accessible name.
     expect(card("AGENT_INACTIVE")).toHaveTextContent("Agent inactive");
     expect(card("OFFLINE")).toHaveAccessibleName(/Offline: 59 devices, 4\.9% of the fleet/);
+    expect(card("UNENROLLED")).toHaveAccessibleName(/Unenrolled: 1 device, 0\.1% of the fleet/);
   });
 
   it("shows 0% rather than NaN for an empty fleet, and placeholders while loading", () => {

@@ -1,6 +1,6 @@
 import { For, Show } from "solid-js";
 import type { Baseline } from "../../app/liveData.ts";
-import { formatCount, formatShare, formatTime, signed } from "../../lib/format.ts";
+import { formatCount, formatShare, formatTime, plural, signed } from "../../lib/format.ts";
 import type { StatusSummary } from "../../lib/liveDocuments.ts";
 import { type EnrollmentStatus, STATUS_INFO, STATUSES } from "../../lib/status.ts";
 
@@ -31,7 +31,7 @@ export function StatusCards(props: {
                 class={`status-card status-${info.tone}`}
                 data-testid={`card-${status}`}
                 onClick={() => props.onSelect(status)}
-                aria-label={`${info.label}: ${props.summary ? `${formatCount(count(status))} devices, ${formatShare(count(status), total())} of the fleet` : "loading"}. Show these devices.`}
+                aria-label={`${info.label}: ${props.summary ? `${plural(count(status), "device")}, ${formatShare(count(status), total())} of the fleet` : "loading"}. Show these devices.`}
               >
                 <span class="card-title">
                   <span aria-hidden="true" class="badge-symbol">

@@ -2,7 +2,7 @@ import { createMutation } from "@urql/solid";
 import { createSignal, Show } from "solid-js";
 import { useApp, useIsAdmin } from "../../app/context.ts";
 import { Notice } from "../../components/Notice.tsx";
-import { formatCount, formatDateTime, formatRelative } from "../../lib/format.ts";
+import { formatDateTime, formatRelative, formatUntil, plural } from "../../lib/format.ts";
 import { type ActionOutcome, outcomeOf } from "../../lib/mutation.ts";
 import { SyncNowMutation, type SyncRun, type SyncRunState } from "./documents.ts";
 
@@ -66,7 +66,7 @@ export function SyncPanel() {
                 <>
                   <dt>Result</dt>
                   <dd>
-                    {formatCount(f().hostsSeen)} hosts seen, {formatCount(f().transitions)} transitions
+                    {plural(f().hostsSeen, "host")} seen, {plural(f().transitions, "transition")}
                     <Show when={f().finishedAt}>
                       {(at) => (
                         <span class="muted">
@@ -105,8 +105,7 @@ export function SyncPanel() {
                     {formatDateTime(new Date(at()).toISOString())}
                     <span class="muted">
                       {" "}
-                      ({at() > now() ? formatRelative(new Date(at()).toISOString(), now()) : "due now"}, every{" "}
-                      {data.settings()?.syncIntervalMinutes} min)
+                      ({formatUntil(at(), now())}, every {data.settings()?.syncIntervalMinutes} min)
                     </span>
                   </>
                 )}
@@ -131,7 +130,7 @@ export function SyncPanel() {
       <Show when={outcome()} keyed>
         {(value) => {
           return value.ok ? (
-            <Notice kind="success">Sync finished: {formatCount(value.data.transitions)} transitions.</Notice>
+            <Notice kind="success">Sync finished: {plural(value.data.transitions, "transition")}.</Notice>
           ) : (
             <Notice kind="error">{value.message}</Notice>
           );

@@ -44,40 +44,42 @@ export function TeamHealth() {
       <section class="panel" aria-labelledby="teams-title" data-testid="team-health">
         <h2 id="teams-title">By team</h2>
         <div class="table-scroll">
-          <table class="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Team</th>
-                <th scope="col">Devices</th>
-                <th scope="col">Enrolled</th>
-                <For each={STATUSES.filter((s) => s !== "ENROLLED")}>
-                  {(status) => <th scope="col">{STATUS_INFO[status].label}</th>}
+          <div class="table-scroll">
+            <table class="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">Team</th>
+                  <th scope="col">Devices</th>
+                  <th scope="col">Enrolled</th>
+                  <For each={STATUSES.filter((s) => s !== "ENROLLED")}>
+                    {(status) => <th scope="col">{STATUS_INFO[status].label}</th>}
+                  </For>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={rows()}>
+                  {(row) => (
+                    <tr data-testid="team-row" data-team={row.team ?? ""}>
+                      <th scope="row">
+                        <A href={teamDevicesHref(row.team)}>{row.label}</A>
+                      </th>
+                      <td>{formatCount(row.total)}</td>
+                      <td data-testid="team-enrolled">{formatShare(row.enrolled, row.total)}</td>
+                      <For each={row.counts.filter((c) => c.status !== "ENROLLED")}>
+                        {(c) => (
+                          <td data-status={c.status}>
+                            <Show when={c.count > 0} fallback={<span class="muted">0</span>}>
+                              <A href={teamDevicesHref(row.team, c.status)}>{formatCount(c.count)}</A>
+                            </Show>
+                          </td>
+                        )}
+                      </For>
+                    </tr>
+                  )}
                 </For>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={rows()}>
-                {(row) => (
-                  <tr data-testid="team-row" data-team={row.team ?? ""}>
-                    <th scope="row">
-                      <A href={teamDevicesHref(row.team)}>{row.label}</A>
-                    </th>
-                    <td>{formatCount(row.total)}</td>
-                    <td data-testid="team-enrolled">{formatShare(row.enrolled, row.total)}</td>
-                    <For each={row.counts.filter((c) => c.status !== "ENROLLED")}>
-                      {(c) => (
-                        <td data-status={c.status}>
-                          <Show when={c.count > 0} fallback={<span class="muted">0</span>}>
-                            <A href={teamDevicesHref(row.team, c.status)}>{formatCount(c.count)}</A>
-                          </Show>
-                        </td>
-                      )}
-                    </For>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
+              </tbody>
+            </table>
+          </div>
         </div>
       </section>
     </Show>

@@ -305,18 +305,21 @@ export function SettingsForm(props: {
           </div>
         </section>
         <For each={unknownErrors()}>{(e) => <p class="field-error">{humanize(e.message)}</p>}</For>
-        <div class="form-actions">
-          <button type="submit" class="button primary" data-testid="save-settings">
-            {saving() ? "Saving…" : "Save settings"}
-          </button>
-          <Show when={message()}>
-            {(m) => (
-              <Notice kind={m().kind} testid="settings-message">
-                {m().text}
-              </Notice>
-            )}
-          </Show>
-        </div>
+        {/* A viewer sees no action buttons (the README's promise); the disabled fields show the values. */}
+        <Show when={props.canEdit}>
+          <div class="form-actions">
+            <button type="submit" class="button primary" data-testid="save-settings">
+              {saving() ? "Saving…" : "Save settings"}
+            </button>
+            <Show when={message()}>
+              {(m) => (
+                <Notice kind={m().kind} testid="settings-message">
+                  {m().text}
+                </Notice>
+              )}
+            </Show>
+          </div>
+        </Show>
       </fieldset>
     </form>
   );

@@ -93,39 +93,41 @@ export default function TokensPage() {
             );
           }}
         </Show>
-        <table class="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={tokens()}>
-              {(token) => (
-                <tr>
-                  <td>{token.name}</td>
-                  <td>{token.role}</td>
-                  <td>{formatDateTime(token.createdAt)}</td>
-                  <td>{formatRelative(token.lastUsedAt)}</td>
-                  <td>
-                    <Show
-                      when={!token.revokedAt}
-                      fallback={<span class="muted">Revoked {formatDateTime(token.revokedAt)}</span>}
-                    >
-                      <button type="button" class="button small danger" onClick={() => setRevoking(token)}>
-                        Revoke…
-                      </button>
-                    </Show>
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+        <div class="table-scroll">
+          <table class="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={tokens()}>
+                {(token) => (
+                  <tr>
+                    <td>{token.name}</td>
+                    <td>{token.role}</td>
+                    <td>{formatDateTime(token.createdAt)}</td>
+                    <td>{formatRelative(token.lastUsedAt)}</td>
+                    <td>
+                      <Show
+                        when={!token.revokedAt}
+                        fallback={<span class="muted">Revoked {formatDateTime(token.revokedAt)}</span>}
+                      >
+                        <button type="button" class="button small danger" onClick={() => setRevoking(token)}>
+                          Revoke…
+                        </button>
+                      </Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
         <ConfirmDialog
           open={revoking() !== null}
           title={`Revoke “${revoking()?.name ?? ""}”?`}
