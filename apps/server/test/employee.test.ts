@@ -76,6 +76,7 @@ interface Me {
     devices: {
       id: string;
       name: string;
+      platformName: string;
       status: string;
       summary: string;
       steps: string[];
@@ -83,7 +84,7 @@ interface Me {
     }[];
   };
 }
-const ME = "{ me { email devices { id name status summary steps downloads { url } } } }";
+const ME = "{ me { email devices { id name platformName status summary steps downloads { url } } } }";
 
 describe("employee self-service", () => {
   it("an e-mailed link signs the employee in to their own devices, with the steps, once", async () => {
@@ -118,6 +119,7 @@ describe("employee self-service", () => {
     const me = await employeeQuery<Me>(signedIn.cookie, ME);
     const mine = me.body.data?.me.devices.find((d) => d.id === dbId(device.id));
     expect(mine?.status).toBe("MDM_PROFILE_MISSING");
+    expect(mine?.platformName).toBe("Mac");
     expect(mine?.summary).toMatch(/profile is missing/);
     expect(mine?.steps.join(" ")).toMatch(/Profiles/);
     expect(mine?.downloads.map((d) => d.url)).toContain("https://mdm.example.com/enroll.mobileconfig");

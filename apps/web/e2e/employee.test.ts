@@ -66,6 +66,18 @@ describe("the employee page in Chromium", () => {
       "https://mdm.example.com/enroll.mobileconfig",
     );
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The platform as the employee calls it, not Fleet's id.
+    const header = await card.locator("header").textContent();
+    expect(header).toContain("Mac");
+    expect(header).not.toContain("darwin");
+
+    // Checked before fixing: the outcome says "the steps below", so it stands above them.
+    await card.getByRole("button", { name: "I've done it — check again" }).click();
+    const outcome = card.getByTestId("employee-message").filter({ hasText: "still needs the steps below" });
+    await outcome.waitFor();
+    const outcomeTop = (await outcome.boundingBox())?.y ?? Number.POSITIVE_INFINITY;
+    const stepsTop = (await card.locator(".enroll-steps").boundingBox())?.y ?? 0;
+    expect(outcomeTop).toBeLessThan(stepsTop);
     // The token does not stay in the address bar.
     expect(page.url()).toBe(`${server.url}/enroll`);
 
