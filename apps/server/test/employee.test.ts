@@ -34,11 +34,12 @@ function dbId(relayId: string): string {
 
 async function signIn(
   link: string,
+  cookie?: string,
 ): Promise<{ status: number; cookie: string | null; body: { error?: string; message?: string; email?: string } }> {
   const token = new URL(link).searchParams.get("token");
   const response = await fetch(`${server.url}/employee/session`, {
     method: "POST",
-    headers: { "content-type": "application/json", [CSRF_HEADER]: "1" },
+    headers: { "content-type": "application/json", [CSRF_HEADER]: "1", ...(cookie ? { cookie } : {}) },
     body: JSON.stringify({ token }),
   });
   return {
@@ -132,6 +133,12 @@ describe("employee self-service", () => {
 
     // The link works once.
     expect(await signIn(link)).toMatchObject({ status: 401, body: { error: "USED" } });
+    // Reopened while its employee's session lasts, it goes on with that session (no new one).
+    expect(await signIn(link, signedIn.cookie)).toMatchObject({
+      status: 200,
+      cookie: null,
+      body: { email: device.owner.email },
+    });
     // The visit is in the device's timeline.
     const activity = await server.request(
       gql<{ node: { activity: { action: string }[] } }, { id: string }>(

@@ -93,7 +93,18 @@ describe("the employee page in Chromium", () => {
     expect((await arriving)[0]?.data?.statusEvents).toEqual({ to: "ENROLLED", device: { fleetHostId: mac } });
     await admin.return?.();
 
-    // The same link again: refused, with a page that says why.
+    // The same link again within the session's hour, in the same browser: the devices, not a refusal,
+    // and no failed sign-in on the way.
+    const refusals: string[] = [];
+    page.on("response", (response) => {
+      if (response.status() >= 400) refusals.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(link);
+    await card.getByTestId("employee-status").filter({ hasText: "Correctly enrolled" }).waitFor();
+    expect(await page.getByTestId("employee-refused").count()).toBe(0);
+    expect(refusals).toEqual([]);
+
+    // The same link again in another browser (no session): refused, with a page that says why.
     const again = await browser.newPage();
     await again.goto(link);
     await expect(again.getByTestId("employee-refused").textContent()).resolves.toMatch(/already used/);
