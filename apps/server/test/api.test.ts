@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { schema } from "../src/graphql/schema/index.ts";
 import { CSRF_HEADER } from "../src/http/createYogaServer.ts";
 import { serverTimingTotal } from "../src/http/ServerTiming.ts";
@@ -221,6 +221,42 @@ describe("queries", () => {
     expect(bad.body.errors?.[0]?.message).toBe(
       "afterSeq must be a status event seq: a non-negative integer as a string",
     );
+  });
+});
+
+describe("unknown ids", () => {
+  it("node(id:) of a missing device is null, a malformed id a clear error, and nothing is logged as an error", async () => {
+    const logged = vi.spyOn(console, "error");
+    try {
+      const Node = gql<{ node: { id: string } | null }, { id: string }>(
+        "query($id: ID!) { node(id: $id) { id ... on Device { name } } }",
+      );
+      for (const raw of ["Device:00000000-0000-4000-8000-000000000000", "Device:not-a-uuid"]) {
+        const missing = await server.raw(Node, { id: Buffer.from(raw).toString("base64") });
+        expect(missing.body, raw).toEqual({ data: { node: null } });
+      }
+      const garbage = await server.raw(Node, { id: "garbage" });
+      expect(garbage.body.errors?.[0]?.message).toMatch(/Invalid global ID/);
+      // A query without an error union: an unknown device has no messages.
+      const messages = await server.raw(
+        gql<{ outboundMessages: unknown[] }, { id: string }>(
+          "query($id: ID) { outboundMessages(deviceId: $id) { id } }",
+        ),
+        { id: "garbage" },
+      );
+      expect(messages.body).toEqual({ data: { outboundMessages: [] } });
+      // A mutation's expected NotFound is a result, not a server error.
+      const send = await server.request(
+        gql<{ sendRemediation: { __typename: string } }, { id: string }>(
+          "mutation($id: ID!) { sendRemediation(deviceId: $id, kind: MACOS_PROFILE_GUIDE) { __typename } }",
+        ),
+        { id: "garbage" },
+      );
+      expect(send.sendRemediation.__typename).toBe("NotFoundError");
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 

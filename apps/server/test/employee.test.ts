@@ -35,11 +35,12 @@ function dbId(relayId: string): string {
 
 async function signIn(
   link: string,
+  cookie?: string,
 ): Promise<{ status: number; cookie: string | null; body: { error?: string; message?: string; email?: string } }> {
   const token = new URL(link).searchParams.get("token");
   const response = await fetch(`${server.url}/employee/session`, {
     method: "POST",
-    headers: { "content-type": "application/json", [CSRF_HEADER]: "1" },
+    headers: { "content-type": "application/json", [CSRF_HEADER]: "1", ...(cookie ? { cookie } : {}) },
     body: JSON.stringify({ token }),
   });
   return {
@@ -77,6 +78,7 @@ interface Me {
     devices: {
       id: string;
       name: string;
+      platformName: string;
       status: string;
       summary: string;
       steps: string[];
@@ -84,7 +86,7 @@ interface Me {
     }[];
   };
 }
-const ME = "{ me { email devices { id name status summary steps downloads { url } } } }";
+const ME = "{ me { email devices { id name platformName status summary steps downloads { url } } } }";
 
 describe("employee self-service", () => {
   it("an e-mailed link signs the employee in to their own devices, with the steps, once", async () => {
@@ -119,6 +121,7 @@ describe("employee self-service", () => {
     const me = await employeeQuery<Me>(signedIn.cookie, ME);
     const mine = me.body.data?.me.devices.find((d) => d.id === dbId(device.id));
     expect(mine?.status).toBe("MDM_PROFILE_MISSING");
+    expect(mine?.platformName).toBe("Mac");
     expect(mine?.summary).toMatch(/profile is missing/);
     expect(mine?.steps.join(" ")).toMatch(/Profiles/);
     expect(mine?.downloads.map((d) => d.url)).toContain("https://mdm.example.com/enroll.mobileconfig");
@@ -131,6 +134,12 @@ describe("employee self-service", () => {
 
     // The link works once.
     expect(await signIn(link)).toMatchObject({ status: 401, body: { error: "USED" } });
+    // Reopened while its employee's session lasts, it goes on with that session (no new one).
+    expect(await signIn(link, signedIn.cookie)).toMatchObject({
+      status: 200,
+      cookie: null,
+      body: { email: device.owner.email },
+    });
     // The visit is in the device's timeline.
     const activity = await server.request(
       gql<{ node: { activity: { action: string }[] } }, { id: string }>(

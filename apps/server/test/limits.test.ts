@@ -113,4 +113,29 @@ describe("list sizes", () => {
       await server.stop();
     }
   });
+
+  it("refuses an oversized literal `first` as QUERY_TOO_LARGE, and a costly query without calling it a syntax error", async () => {
+    const server = await startTestServer({ hosts: 20 });
+    try {
+      // armor's cost limit multiplies the same literal and used to answer first, with no code.
+      const huge = await server.raw(gql("{ devices(first: 100000) { totalCount } }"));
+      expect(huge.status, JSON.stringify(huge.body)).toBe(400);
+      expect(huge.body.errors?.[0]?.extensions?.code, JSON.stringify(huge.body)).toBe("QUERY_TOO_LARGE");
+      expect(huge.body.errors?.[0]?.message).toContain("about 100,000 rows (limit 25,000)");
+      // The same document with a small page still runs (the refusal is not cached for it).
+      const fine = await server.raw(gql("{ devices(first: 10) { totalCount } }"));
+      expect(fine.body.errors).toBeUndefined();
+      // Within the row limit but over the cost limit: refused by cost, in plain words, with a code.
+      const costly = await server.raw(
+        gql(
+          "{ devices(first: 5000) { edges { node { name serial platform osVersion team status owner { email } } } } }",
+        ),
+      );
+      expect(costly.status, JSON.stringify(costly.body)).toBe(400);
+      expect(costly.body.errors?.[0]?.extensions?.code, JSON.stringify(costly.body)).toBe("QUERY_TOO_COSTLY");
+      expect(costly.body.errors?.[0]?.message).toMatch(/^Query Cost limit of 20000 exceeded/);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -4,7 +4,7 @@
  * so a test can take the server away and bring it back without restarting it.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN_TOKEN, gql, SyncNow, startTestServer, type TestServer } from "../../server/test/testkit.ts";
 import { type CuttableProxy, ensureBuilt, launchBrowser, signIn, startCuttableProxy } from "./support.ts";
 
@@ -258,6 +258,30 @@ describe("dashboard", () => {
         expect(box && box.x + box.width).toBeLessThanOrEqual(390);
       }
     } finally {
+      await context.close();
+    }
+  });
+
+  it("says 'No such device' with a way back for a missing or malformed device address, logging no server error", async () => {
+    const logged = vi.spyOn(console, "error");
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await signIn(page, proxy.url, ADMIN_TOKEN);
+      const missing = Buffer.from("Device:00000000-0000-4000-8000-000000000000").toString("base64");
+      for (const id of [encodeURIComponent(missing), "garbage"]) {
+        await page.goto(`${proxy.url}/devices/${id}`);
+        const notice = page.getByTestId("no-such-device");
+        await notice.waitFor();
+        expect(await notice.textContent(), id).toContain("No such device");
+        expect(await notice.getByRole("link", { name: "Back to the devices list" }).getAttribute("href")).toBe(
+          "/devices",
+        );
+        expect(await page.locator("main").textContent(), id).not.toMatch(/Could not load|GraphQL|Unexpected error/);
+      }
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
       await context.close();
     }
   });

@@ -67,6 +67,18 @@ describe("the employee page in Chromium", () => {
       "https://mdm.example.com/enroll.mobileconfig",
     );
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The platform as the employee calls it, not Fleet's id.
+    const header = await card.locator("header").textContent();
+    expect(header).toContain("Mac");
+    expect(header).not.toContain("darwin");
+
+    // Checked before fixing: the outcome says "the steps below", so it stands above them.
+    await card.getByRole("button", { name: "I've done it — check again" }).click();
+    const outcome = card.getByTestId("employee-message").filter({ hasText: "still needs the steps below" });
+    await outcome.waitFor();
+    const outcomeTop = (await outcome.boundingBox())?.y ?? Number.POSITIVE_INFINITY;
+    const stepsTop = (await card.locator(".enroll-steps").boundingBox())?.y ?? 0;
+    expect(outcomeTop).toBeLessThan(stepsTop);
     // The token does not stay in the address bar.
     expect(page.url()).toBe(`${server.url}/enroll`);
 
@@ -82,7 +94,18 @@ describe("the employee page in Chromium", () => {
     expect((await arriving)[0]?.data?.statusEvents).toEqual({ to: "ENROLLED", device: { fleetHostId: mac } });
     await admin.return?.();
 
-    // The same link again: refused, with a page that says why.
+    // The same link again within the session's hour, in the same browser: the devices, not a refusal,
+    // and no failed sign-in on the way.
+    const refusals: string[] = [];
+    page.on("response", (response) => {
+      if (response.status() >= 400) refusals.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(link);
+    await card.getByTestId("employee-status").filter({ hasText: "Correctly enrolled" }).waitFor();
+    expect(await page.getByTestId("employee-refused").count()).toBe(0);
+    expect(refusals).toEqual([]);
+
+    // The same link again in another browser (no session): refused, with a page that says why.
     const again = await browser.newPage();
     await again.goto(link);
     await expect(again.getByTestId("employee-refused").textContent()).resolves.toMatch(/already used/);

@@ -38,7 +38,7 @@ export {
   type LinkRedemption,
   redeemEmployeeLink,
 } from "./messages/EmployeeLinks.ts";
-export { type MessageLinks, renderMessage } from "./messages/MessageTemplates.ts";
+export { type MessageLinks, platformName, renderMessage } from "./messages/MessageTemplates.ts";
 export { enqueueMessage } from "./messages/Outbox.ts";
 export { type DeliveryReport, OutboxWorker } from "./messages/OutboxWorker.ts";
 export { type SendRemediationResult, sendRemediationMessage } from "./messages/RemediationMessages.ts";

@@ -15,20 +15,45 @@ export interface Guidance {
 const APPLE = new Set(["darwin", "ios", "ipados"]);
 const MOBILE = new Set(["ios", "ipados", "android"]);
 
+/** What the guidance is about: the device as stored (purgedBy says who removed it, if anyone did). */
+export interface GuidedDevice {
+  status: EnrollmentStatus;
+  platform: string;
+  purgedBy: string | null;
+}
+
+export interface GuidanceOptions {
+  offlineAfterDays: number;
+  /** The configured downloads: a step may only point at a button the page shows. */
+  agentDownloadUrl: string | undefined;
+  mdmEnrollmentUrl: string | undefined;
+}
+
 /** The employee's view of a status: no jargon, and the article's troubleshooting as steps. */
-export function guidanceFor(status: EnrollmentStatus, platform: string, offlineAfterDays: number): Guidance {
+export function guidanceFor(device: GuidedDevice, options: GuidanceOptions): Guidance {
+  const { status, platform } = device;
   const apple = APPLE.has(platform);
   const mac = platform === "darwin";
+  // A step points at a button only when the page draws one (downloadsFor: configured, and for the
+  // platform); otherwise it says where else to get the file, not to look for a missing button.
+  const hasAgentButton = downloadsFor(platform, options.agentDownloadUrl, undefined).length > 0;
+  const hasProfileButton = downloadsFor(platform, undefined, options.mdmEnrollmentUrl).length > 0;
   const profileSteps = [
-    "Download the enrollment profile with the button below.",
+    hasProfileButton
+      ? "Download the enrollment profile with the button below."
+      : "Ask your IT team for the enrollment profile: this page has no download for it.",
     mac
       ? "Open System Settings › Privacy & Security › Profiles, select the Enrollwatch profile and click Install."
       : "Open Settings › General › VPN & Device Management, select the profile and tap Install.",
     "Approve the profile when asked, and enter your password if prompted.",
   ];
   const agentSteps = [
-    "Download the management agent with the button below.",
-    "Open the file you downloaded and follow the installer to the end.",
+    hasAgentButton
+      ? "Download the management agent with the button below."
+      : "Ask your IT team for the management agent installer: this page has no download for it.",
+    hasAgentButton
+      ? "Open the file you downloaded and follow the installer to the end."
+      : "Open the installer and follow it to the end.",
     "Restart the device, and keep it switched on and connected to the internet for about 30 minutes.",
   ];
   switch (status) {
@@ -56,7 +81,7 @@ export function guidanceFor(status: EnrollmentStatus, platform: string, offlineA
       };
     case "OFFLINE":
       return {
-        summary: `We have not heard from this device for more than ${offlineAfterDays} days.`,
+        summary: `We have not heard from this device for more than ${options.offlineAfterDays} days.`,
         steps: [
           "Switch the device on and connect it to the internet (and to the company VPN if you use one).",
           "Leave it on for about 30 minutes, then press “I've done it — check again”.",
@@ -65,10 +90,18 @@ export function guidanceFor(status: EnrollmentStatus, platform: string, offlineA
       };
     case "UNENROLLED":
       return {
-        summary: "This device was removed from device management after being offline for a long time.",
+        summary: removedSummary(device.purgedBy),
         steps: [...(apple ? profileSteps : []), ...(MOBILE.has(platform) ? [] : agentSteps)],
       };
   }
+}
+
+/** Only what the stored device knows: who removed it, if Enrollwatch did; no guessed cause otherwise. */
+function removedSummary(purgedBy: string | null): string {
+  if (purgedBy === "AUTO_UNENROLLMENT")
+    return "This device was removed from device management automatically, after being offline for a long time.";
+  if (purgedBy === "ADMIN") return "Your IT team removed this device from device management.";
+  return "This device is no longer in device management.";
 }
 
 export function downloadsFor(

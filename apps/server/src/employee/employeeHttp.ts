@@ -109,6 +109,13 @@ export function createEmployeeHttp(options: {
     const now = new Date();
     const redemption = await redeemEmployeeLink(prisma, token, now);
     if (!redemption.ok) {
+      // Reopening the e-mail's link within the hour: the link is spent, but its employee is signed
+      // in already, so the page goes on to their devices instead of saying the link was used.
+      const current = redemption.employeeId ? await authenticateEmployee(req.headers.cookie) : null;
+      if (current && current.employeeId === redemption.employeeId) {
+        const employee = await prisma.employee.findUniqueOrThrow({ where: { id: current.employeeId } });
+        return json(res, 200, { email: employee.email, name: employee.name, session: "EXISTING" });
+      }
       options.logger.info({ reason: redemption.reason }, "employee link refused");
       return json(res, 401, { error: redemption.reason, message: redemption.message });
     }

@@ -1,11 +1,11 @@
 import type { Device } from "@enrollwatch/db";
 import type { FleetClient, SyncScheduler } from "@enrollwatch/sync";
-import { loadSettings } from "@enrollwatch/sync";
+import { loadSettings, platformName } from "@enrollwatch/sync";
 import SchemaBuilder from "@pothos/core";
 import { createGraphQLError } from "graphql-yoga";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { prisma } from "../db.ts";
-import { downloadsFor, guidanceFor } from "./EmployeeGuidance.ts";
+import { downloadsFor, type GuidanceOptions, guidanceFor } from "./EmployeeGuidance.ts";
 import type { EmployeeViewer } from "./EmployeeSessions.ts";
 
 export interface EmployeeContext {
@@ -42,6 +42,18 @@ interface MyDevice {
   device: Device;
   offlineAfterDays: number;
 }
+function guidanceOptions(d: MyDevice, ctx: EmployeeContext): GuidanceOptions {
+  return {
+    offlineAfterDays: d.offlineAfterDays,
+    agentDownloadUrl: ctx.services.agentDownloadUrl,
+    mdmEnrollmentUrl: ctx.services.mdmEnrollmentUrl,
+  };
+}
+
+function capitalize(words: string): string {
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 const MyDeviceRef = builder.objectRef<MyDevice>("MyDevice").implement({
   description: "One of the signed-in employee's devices.",
   fields: (t) => ({
@@ -49,10 +61,14 @@ const MyDeviceRef = builder.objectRef<MyDevice>("MyDevice").implement({
     name: t.string({ resolve: (d) => d.device.name }),
     serial: t.string({ nullable: true, resolve: (d) => d.device.serial }),
     platform: t.string({ resolve: (d) => d.device.platform }),
+    platformName: t.string({
+      description: 'The platform in the words of the e-mails: "Mac", "iPhone", "Windows PC"...',
+      resolve: (d) => capitalize(platformName(d.device.platform)),
+    }),
     status: t.string({ resolve: (d) => d.device.status }),
     statusSince: t.string({ resolve: (d) => d.device.statusSince.toISOString() }),
-    summary: t.string({ resolve: (d) => guidanceFor(d.device.status, d.device.platform, d.offlineAfterDays).summary }),
-    steps: t.stringList({ resolve: (d) => guidanceFor(d.device.status, d.device.platform, d.offlineAfterDays).steps }),
+    summary: t.string({ resolve: (d, _args, ctx) => guidanceFor(d.device, guidanceOptions(d, ctx)).summary }),
+    steps: t.stringList({ resolve: (d, _args, ctx) => guidanceFor(d.device, guidanceOptions(d, ctx)).steps }),
     downloads: t.field({
       type: [DownloadLinkRef],
       resolve: (d, _args, ctx) =>

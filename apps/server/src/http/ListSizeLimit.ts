@@ -1,6 +1,7 @@
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLError,
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -96,6 +97,13 @@ function namedType(type: GraphQLType): GraphQLNamedType {
   return current as GraphQLNamedType;
 }
 
+function tooLarge(rows: number, limit: number): GraphQLError {
+  return createGraphQLError(
+    `This operation could fetch about ${Math.round(rows).toLocaleString("en")} rows (limit ${limit.toLocaleString("en")}): ask for smaller pages (first).`,
+    { extensions: { code: "QUERY_TOO_LARGE", http: { status: 400 } } },
+  );
+}
+
 export function useListSizeLimit(limit = MAX_ESTIMATED_ROWS): Plugin {
   const check = (args: {
     schema: GraphQLSchema;
@@ -104,13 +112,21 @@ export function useListSizeLimit(limit = MAX_ESTIMATED_ROWS): Plugin {
     operationName?: string | null;
   }) => {
     const rows = estimateRows(args.schema, args.document, args.variableValues, args.operationName);
-    if (rows <= limit) return null;
-    return createGraphQLError(
-      `This operation could fetch about ${Math.round(rows).toLocaleString("en")} rows (limit ${limit.toLocaleString("en")}): ask for smaller pages (first).`,
-      { extensions: { code: "QUERY_TOO_LARGE", http: { status: 400 } } },
-    );
+    return rows <= limit ? null : tooLarge(rows, limit);
   };
   return {
+    // Page sizes written in the query are known at validation, where armor's cost limit (which
+    // multiplies the same literals) would otherwise refuse an oversized `first` first, without this
+    // error's code. Only literals: yoga caches validation results by document, not by variables.
+    onValidate({ params, setResult }) {
+      let rows = 0;
+      for (const definition of params.documentAST.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+        rows = Math.max(rows, estimateRows(params.schema, params.documentAST, {}, definition.name?.value));
+      }
+      if (rows > limit) setResult([tooLarge(rows, limit)]);
+    },
+    // Sizes given in variables are known only now.
     onExecute({ args, setResultAndStopExecution }) {
       const error = check(args);
       if (error) setResultAndStopExecution({ errors: [error] });

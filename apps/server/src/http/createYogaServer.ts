@@ -1,7 +1,7 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { authenticate, type Viewer } from "../auth/ApiTokens.ts";
 import type { GraphQLContext, Services } from "../graphql/context.ts";
@@ -23,14 +23,37 @@ export interface YogaOptions {
 export type ServerContext = { viewer?: Viewer | null };
 export type EnrollwatchYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
+// Its types package is not a dependency of ours; the callback's type, as the plugin takes it.
+type ArmorConfig = NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>;
+type GraphQLArmorRejectCallback = NonNullable<NonNullable<ArmorConfig["costLimit"]>["onReject"]>[number];
+
+/**
+ * graphql-armor words every refusal as "Syntax Error: …" and gives it no code of its own: a client
+ * whose query is only too expensive would look for a typo. This reports it with the plain message
+ * and a code instead (armor's default reporter adds BAD_USER_INPUT, which says nothing either).
+ */
+function rejectAs(code: string): { propagateOnRejection: false; onReject: GraphQLArmorRejectCallback[] } {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (ctx, error) => {
+        const plain = createGraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { code } });
+        // Validation rules always have a context; without one, refusing by throwing still refuses.
+        if (!ctx) throw plain;
+        ctx.reportError(plain);
+      },
+    ],
+  };
+}
+
 /** The limits every operation passes, over HTTP and WebSocket alike (graphql-armor). */
 export const armor = () =>
   EnvelopArmorPlugin({
-    maxDepth: { n: 12 },
-    maxAliases: { n: 20 },
+    maxDepth: { n: 12, ...rejectAs("QUERY_TOO_DEEP") },
+    maxAliases: { n: 20, ...rejectAs("TOO_MANY_ALIASES") },
     maxTokens: { n: 2000 },
-    maxDirectives: { n: 20 },
-    costLimit: { maxCost: 20000 },
+    maxDirectives: { n: 20, ...rejectAs("TOO_MANY_DIRECTIVES") },
+    costLimit: { maxCost: 20000, ...rejectAs("QUERY_TOO_COSTLY") },
     blockFieldSuggestion: { enabled: true },
   });
 

@@ -55,7 +55,13 @@ export async function issueEmployeeLink(
 
 export type LinkRedemption =
   | { ok: true; employeeId: string }
-  | { ok: false; reason: "UNKNOWN" | "EXPIRED" | "USED" | "SUPERSEDED"; message: string };
+  | {
+      ok: false;
+      reason: "UNKNOWN" | "EXPIRED" | "USED" | "SUPERSEDED";
+      message: string;
+      /** Whose link it was, when it exists: a refused link of the employee already signed in is moot. */
+      employeeId: string | null;
+    };
 
 const REFUSALS = {
   UNKNOWN: "This link is not valid. Use the link in your latest e-mail, or ask your IT team for a new one.",
@@ -69,7 +75,12 @@ export async function redeemEmployeeLink(prisma: PrismaClient, token: string, no
   const link = /^[A-Za-z0-9_-]{20,100}$/.test(token)
     ? await prisma.employeeLink.findUnique({ where: { tokenHash: hashToken(token) } })
     : null;
-  const refuse = (reason: keyof typeof REFUSALS): LinkRedemption => ({ ok: false, reason, message: REFUSALS[reason] });
+  const refuse = (reason: keyof typeof REFUSALS): LinkRedemption => ({
+    ok: false,
+    reason,
+    message: REFUSALS[reason],
+    employeeId: link?.employeeId ?? null,
+  });
   if (!link) return refuse("UNKNOWN");
   if (link.usedAt) return refuse("USED");
   if (link.supersededAt) return refuse("SUPERSEDED");

@@ -24,7 +24,7 @@ export interface RenderedMessage {
 
 const MOBILE_APPLE_PLATFORMS: ReadonlySet<string> = new Set(["ios", "ipados"]);
 
-const PLATFORM_NAMES: Record<string, string> = {
+const PLATFORM_NAMES: Readonly<Record<string, string>> = {
   darwin: "Mac",
   ios: "iPhone",
   ipados: "iPad",
@@ -35,6 +35,11 @@ const PLATFORM_NAMES: Record<string, string> = {
   android: "Android device",
 };
 
+/** What an employee calls a device of Fleet's platform ("darwin" is a Mac); "device" when unknown. */
+export function platformName(platform: string): string {
+  return PLATFORM_NAMES[platform.toLowerCase()] ?? "device";
+}
+
 /**
  * The e-mails an employee receives, in the help-centre article's words: each names the device, the
  * problem and the step that fixes it. Plain text, so they read well in any mail client.
@@ -42,7 +47,7 @@ const PLATFORM_NAMES: Record<string, string> = {
 export function renderMessage(kind: MessageKind, ctx: MessageContext, links: MessageLinks): RenderedMessage {
   const hello = ctx.employeeName ? `Hello ${ctx.employeeName},` : "Hello,";
   const device = `${ctx.deviceName}${ctx.serial ? ` (serial ${ctx.serial})` : ""}`;
-  const what = PLATFORM_NAMES[ctx.platform.toLowerCase()] ?? "device";
+  const what = platformName(ctx.platform);
   // The personal sign-in link is made when the message is sent (OutboxWorker), never stored.
   const page = `\nYour enrollment page (a personal link, valid for 7 days): ${ENROLLMENT_LINK_PLACEHOLDER}\n`;
   const sign = "\nOnce you have done this, your device shows as correctly enrolled within 30 minutes.\n\nIT team";

@@ -12,6 +12,10 @@ import { type DeviceFilter, deviceWhere, teamListIncludes } from "./DeviceWhere.
 import { EnrollmentStatusEnum, MessageKindEnum } from "./enums.ts";
 import { asProblems, DeviceProblemRef } from "./Problem.ts";
 import { pageSize } from "./paging.ts";
+import { isUuid } from "./SyncRun.ts";
+
+/** The nil UUID: no device has it (ids are random v4), so looking it up finds nothing. */
+const NO_SUCH_DEVICE = "00000000-0000-0000-0000-000000000000";
 
 builder.prismaObject("Employee", {
   description: "A device owner, as Fleet maps devices to people.",
@@ -29,6 +33,11 @@ export const DeviceRef = builder.prismaNode("Device", {
   // them was most of the cost of a devices page. Fields that read the row declare what they need.
   select: { id: true },
   id: { field: "id" },
+  // `node(id:)` for a device that does not exist is null (the Relay convention), not
+  // findUniqueOrThrow's failure, which the client saw as a masked "Unexpected error" and the server
+  // logged as one. An id that is not a UUID matches no row instead of failing the column's cast.
+  nullable: true,
+  findUnique: (id) => ({ id: isUuid(id) ? id : NO_SUCH_DEVICE }),
   fields: (t) => ({
     fleetHostId: t.exposeInt("fleetHostId", { description: "The host id in Fleet." }),
     serial: t.exposeString("serial", { nullable: true }),

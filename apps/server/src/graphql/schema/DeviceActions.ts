@@ -8,15 +8,22 @@ import { pageSize } from "./paging.ts";
 import { nonEmptyQuery } from "./prismaQuery.ts";
 import { isUuid } from "./SyncRun.ts";
 
-/** A Device's Relay id to its database id; anything else is an unknown device. */
-export function deviceIdFrom(globalId: string): string {
+/** A Device's Relay id to its database id, or null when it cannot be one. */
+export function deviceIdOrNull(globalId: string): string | null {
   try {
     const { typename, id } = decodeGlobalID(globalId);
     if (typename === "Device" && isUuid(id)) return id;
   } catch {
-    // fall through: not a global id
+    // not a global id
   }
-  throw new NotFoundError(`No device ${globalId}.`);
+  return null;
+}
+
+/** A Device's Relay id to its database id; anything else is an unknown device (a typed NotFound). */
+export function deviceIdFrom(globalId: string): string {
+  const id = deviceIdOrNull(globalId);
+  if (id === null) throw new NotFoundError(`No device ${globalId}.`);
+  return id;
 }
 
 const OutboundMessageRef = builder.prismaObject("OutboundMessage", {
@@ -41,13 +48,18 @@ builder.queryField("outboundMessages", (t) =>
     type: ["OutboundMessage"],
     description: "The outbox, newest first.",
     args: { first: t.arg.int({ required: false, defaultValue: 50 }), deviceId: t.arg.id({ required: false }) },
-    resolve: (query, _root, args) =>
-      prisma.outboundMessage.findMany({
+    resolve: async (query, _root, args) => {
+      // A query has no error union: an unknown device simply has no messages (throwing NotFoundError
+      // here reached the client as a masked "Unexpected error" and the log as an error).
+      const deviceId = args.deviceId ? deviceIdOrNull(String(args.deviceId)) : undefined;
+      if (deviceId === null) return [];
+      return prisma.outboundMessage.findMany({
         ...query,
-        where: args.deviceId ? { deviceId: deviceIdFrom(String(args.deviceId)) } : {},
+        where: deviceId ? { deviceId } : {},
         orderBy: { createdAt: "desc" },
         take: pageSize(args.first, 50, 500),
-      }),
+      });
+    },
   }),
 );
 

@@ -33,6 +33,19 @@ function decodeId(raw: string | undefined): string {
   }
 }
 
+/**
+ * Whether a route id can name a device at all ("Device:<uuid>" in base64). The server refuses any
+ * other as an invalid global id, an error the reader of a mistyped or truncated address should see
+ * as what it is: no such device.
+ */
+function canBeDeviceId(id: string): boolean {
+  try {
+    return /^Device:[0-9a-f-]{36}$/i.test(atob(id));
+  } catch {
+    return false;
+  }
+}
+
 export function WhyThisStatus(props: { status: DeviceDetail["status"]; problems: Problem[] }) {
   return (
     <section class="panel" aria-labelledby="why-title" data-testid="why">
@@ -290,9 +303,14 @@ export default function DevicePage() {
       <p>
         <A href="/devices">← All devices</A>
       </p>
-      <Show when={result.error}>{(e) => <Notice kind="error">Could not load the device: {e().message}</Notice>}</Show>
-      <Show when={!result.fetching && !result.error && result.data && !device()}>
-        <Notice kind="error">There is no such device.</Notice>
+      <Show when={canBeDeviceId(id()) && result.error}>
+        {(e) => <Notice kind="error">Could not load the device: {e().message}</Notice>}
+      </Show>
+      {/* The server answers null for a device that does not exist (deleted, or an old link). */}
+      <Show when={!canBeDeviceId(id()) || (!result.fetching && !result.error && result.data && !device())}>
+        <Notice kind="error" testid="no-such-device">
+          No such device. <A href="/devices">Back to the devices list</A>
+        </Notice>
       </Show>
       <Show
         when={device()}

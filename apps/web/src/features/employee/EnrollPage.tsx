@@ -69,12 +69,18 @@ function DeviceCard(props: { device: MyDevice }) {
       <header>
         <h2 id={`device-${device().id}`}>{device().name}</h2>
         <p class="muted">
-          {device().platform}
+          {device().platformName}
           <Show when={device().serial}> · serial {device().serial}</Show>
         </p>
         <p class={`enroll-status tone-${words().tone}`} data-testid="employee-status">
           {words().label}
         </p>
+        {/* With the status it updates, and above the steps its words refer to ("the steps below"). */}
+        <Show when={message()}>
+          <p role="status" class="enroll-message" data-testid="employee-message">
+            {message()}
+          </p>
+        </Show>
       </header>
       <p>{device().summary}</p>
       <Show when={device().steps.length > 0}>
@@ -98,11 +104,6 @@ function DeviceCard(props: { device: MyDevice }) {
         <button type="button" class="button primary" onClick={() => void check()} disabled={busy()}>
           {busy() ? "Checking…" : "I've done it — check again"}
         </button>
-      </Show>
-      <Show when={message()}>
-        <p role="status" class="enroll-message" data-testid="employee-message">
-          {message()}
-        </p>
       </Show>
     </article>
   );

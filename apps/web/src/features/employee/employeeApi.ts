@@ -7,6 +7,8 @@ export interface MyDevice {
   name: string;
   serial: string | null;
   platform: string;
+  /** The platform as the employee calls it ("Mac", "iPhone"), not Fleet's id ("darwin", "ios"). */
+  platformName: string;
   status: string;
   statusSince: string;
   summary: string;
@@ -49,7 +51,7 @@ async function employeeGraphQL<T>(query: string, variables?: Record<string, unkn
   return body.data;
 }
 
-const DEVICE_FIELDS = "id name serial platform status statusSince summary steps downloads { label url }";
+const DEVICE_FIELDS = "id name serial platform platformName status statusSince summary steps downloads { label url }";
 
 export async function loadMe(): Promise<Me> {
   return (await employeeGraphQL<{ me: Me }>(`{ me { email name devices { ${DEVICE_FIELDS} } } }`)).me;
